@@ -1,0 +1,100 @@
+"""``nova-cassandra-manage``: the keyspace's schema and the cluster's status.
+
+  nova-cassandra-manage [--config-file nova.conf] db sync
+  nova-cassandra-manage [--config-file nova.conf] db version
+  nova-cassandra-manage [--config-file nova.conf] status
+
+Options come from nova's configuration files (``[cassandra]``).  Errors are
+one line on stderr and a non-zero exit: 1 for a cluster or schema problem,
+2 for bad options.
+"""
+
+import sys
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from nova_cassandra import conf as nc_conf
+from nova_cassandra import exception
+from nova_cassandra.store import hosts
+from nova_cassandra.store import schema
+from nova_cassandra.store import session as session_mod
+
+CONF = nc_conf.CONF
+
+
+def _session():
+    return session_mod.connect(CONF.cassandra)
+
+
+def db_sync():
+    session = _session()
+    applied = schema.sync(session, CONF.cassandra.keyspace,
+                          CONF.cassandra.replication)
+    if applied:
+        print('Applied schema migrations: %s' % ', '.join(map(str, applied)))
+    print('Keyspace %s is at schema version %d.'
+          % (CONF.cassandra.keyspace, schema.LATEST))
+
+
+def db_version():
+    print(schema.version(_session(), CONF.cassandra.keyspace))
+
+
+def status():
+    session = _session()
+    cluster = session.cluster
+    local = session.execute(
+        'SELECT release_version FROM system.local').one()
+    up = sum(1 for host in cluster.metadata.all_hosts() if host.is_up)
+    print('Cluster:        %s (Cassandra %s, %d of %d nodes up)' % (
+        cluster.metadata.cluster_name, local.release_version, up,
+        len(cluster.metadata.all_hosts())))
+    keyspace = CONF.cassandra.keyspace
+    metadata = cluster.metadata.keyspaces.get(keyspace)
+    if metadata is None:
+        raise exception.KeyspaceNotFound(keyspace=keyspace)
+    print('Keyspace:       %s, replication %s' % (
+        keyspace, metadata.replication_strategy.export_for_schema()))
+    found = schema.version(session, keyspace)
+    print('Schema version: %d (this code: %d)' % (found, schema.LATEST))
+    schema.check(session, keyspace)
+    store = hosts.HostStore(session, keyspace)
+    print('Host rows:      %d' % sum(1 for _ in store.list()))
+
+
+def add_command_parsers(subparsers):
+    db = subparsers.add_parser('db', help='Keyspace schema migrations.')
+    actions = db.add_subparsers(dest='action', required=True)
+    actions.add_parser(
+        'sync', help='Create the keyspace and apply missing migrations.'
+    ).set_defaults(func=db_sync)
+    actions.add_parser(
+        'version', help="Print the keyspace's schema version."
+    ).set_defaults(func=db_version)
+    subparsers.add_parser(
+        'status', help='Cluster, keyspace, schema version and host rows.'
+    ).set_defaults(func=status)
+
+
+category_opt = cfg.SubCommandOpt('category', title='Commands',
+                                 handler=add_command_parsers)
+
+
+def main(argv=None):
+    CONF.register_cli_opt(category_opt)
+    logging.register_options(CONF)
+    try:
+        CONF(sys.argv[1:] if argv is None else argv, project='nova',
+             prog='nova-cassandra-manage')
+        logging.set_defaults(default_log_levels=logging.get_default_log_levels()
+                             + ['cassandra=CRITICAL'])
+        logging.setup(CONF, 'nova-cassandra-manage')
+        CONF.category.func()
+    except cfg.Error as e:
+        print('ERROR: bad configuration: %s' % e, file=sys.stderr)
+        return 2
+    except exception.NovaCassandraError as e:
+        print('ERROR: %s' % e, file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,9 @@
+"""Options of nova-cassandra, registered on nova's global CONF."""
+
+from oslo_config import cfg
+
+from nova_cassandra.conf import cassandra
+
+CONF = cfg.CONF
+
+cassandra.register_opts(CONF)

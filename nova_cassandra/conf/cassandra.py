@@ -1,0 +1,111 @@
+"""The ``[cassandra]`` option group: where the cluster is and how to talk to it."""
+
+from oslo_config import cfg
+from oslo_config import types
+
+CONSISTENCY_LEVELS = ('ANY', 'ONE', 'TWO', 'THREE', 'QUORUM', 'ALL',
+                      'LOCAL_QUORUM', 'EACH_QUORUM', 'LOCAL_ONE')
+SERIAL_CONSISTENCY_LEVELS = ('SERIAL', 'LOCAL_SERIAL')
+
+cassandra_group = cfg.OptGroup(
+    'cassandra',
+    title='Cassandra options',
+    help="""
+Where the Apache Cassandra cluster that holds compute host state and
+resource claims lives, and the consistency levels used to read and write it.
+""")
+
+connection_opts = [
+    cfg.ListOpt('contact_points',
+        default=['127.0.0.1'],
+        item_type=types.HostAddress(),
+        help="""
+Addresses of Cassandra nodes the driver first connects to. The driver learns
+the rest of the ring from them; list two or three per datacenter so that a
+single node being down does not stop a service from starting.
+"""),
+    cfg.PortOpt('port',
+        default=9042,
+        help='CQL native transport port of the Cassandra nodes.'),
+    cfg.StrOpt('local_datacenter',
+        help="""
+Datacenter whose nodes are preferred (and whose replicas LOCAL_* consistency
+levels count). Unset means the datacenter of the first contact point.
+"""),
+    cfg.FloatOpt('connect_timeout',
+        default=5.0,
+        min=0.1,
+        help='Seconds to wait for a connection to a Cassandra node.'),
+    cfg.FloatOpt('request_timeout',
+        default=5.0,
+        min=0.1,
+        help="""
+Seconds a single CQL request may take before the client gives up. Keep it
+above the server's write_request_timeout so a lightweight transaction's
+outcome is reported by the server rather than guessed by the client.
+"""),
+]
+
+schema_opts = [
+    cfg.StrOpt('keyspace',
+        default='nova_cassandra',
+        regex=r'^[A-Za-z][A-Za-z0-9_]{0,47}$',
+        help="""
+Keyspace holding nova-cassandra's tables. Letters, digits and underscores,
+at most 48 characters.
+"""),
+    cfg.DictOpt('replication',
+        default={'class': 'SimpleStrategy', 'replication_factor': '1'},
+        help="""
+Replication of the keyspace, used when ``nova-cassandra-manage db sync``
+creates it, e.g. ``class:NetworkTopologyStrategy,dc1:3``. Use a replication
+factor of 3 in production: claims need a quorum of replicas.
+"""),
+]
+
+consistency_opts = [
+    cfg.StrOpt('read_consistency',
+        default='LOCAL_ONE',
+        choices=CONSISTENCY_LEVELS,
+        help="""
+Consistency level of host state reads made for filtering and weighing.
+A fast level is safe: a claim re-checks the host under a lightweight
+transaction before it takes resources.
+"""),
+    cfg.StrOpt('write_consistency',
+        default='QUORUM',
+        choices=CONSISTENCY_LEVELS,
+        help="""
+Consistency level of the commit phase of writes (host state and claims).
+"""),
+    cfg.StrOpt('serial_consistency',
+        default='SERIAL',
+        choices=SERIAL_CONSISTENCY_LEVELS,
+        help="""
+Consistency level of the Paxos phase of lightweight transactions. SERIAL is
+linearizable across datacenters; LOCAL_SERIAL only within the local one.
+"""),
+]
+
+claim_opts = [
+    cfg.IntOpt('claim_ttl',
+        default=300,
+        min=10,
+        help="""
+Seconds a resource claim made by a scheduler lives unless the compute host
+takes it over. Claims left by a crashed scheduler or a failed build stop
+counting against the host after this long. Keep it above the time a build
+takes to reach the compute's resource claim.
+"""),
+]
+
+ALL_OPTS = connection_opts + schema_opts + consistency_opts + claim_opts
+
+
+def register_opts(conf):
+    conf.register_group(cassandra_group)
+    conf.register_opts(ALL_OPTS, group=cassandra_group)
+
+
+def list_opts():
+    return {cassandra_group: ALL_OPTS}

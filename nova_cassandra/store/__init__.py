@@ -1,0 +1,1 @@
+"""Everything that speaks CQL: the session, the schema and the statements."""

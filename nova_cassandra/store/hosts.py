@@ -1,0 +1,137 @@
+"""Compute node host state rows, written with compare-and-set on ``generation``.
+
+Each node's state lives in the static columns of its ``compute_nodes``
+partition.  Claims share the partition (see ``schema``), so every write here
+is a lightweight transaction: a plain write would race the Paxos rounds of
+concurrent claims.
+"""
+
+import dataclasses
+import datetime
+import uuid
+
+from oslo_serialization import jsonutils
+
+from nova_cassandra import exception
+from nova_cassandra.store import session as session_mod
+
+_NODE_COLUMNS = ('node_uuid', 'host', 'nodename', 'generation', 'updated_at',
+                 'capacity', 'reserved', 'allocation_ratio', 'used', 'state')
+
+# INSERT INTO compute_nodes (node_uuid, host, ..., generation, updated_at)
+# VALUES (?, ?, ..., 1, toTimestamp(now())) IF NOT EXISTS
+_CREATE = """
+INSERT INTO {ks}.compute_nodes (node_uuid, host, nodename, capacity,
+    reserved, allocation_ratio, used, state, generation, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, toTimestamp(now()))
+IF NOT EXISTS"""
+
+_UPDATE = """
+UPDATE {ks}.compute_nodes
+SET host = ?, nodename = ?, capacity = ?, reserved = ?,
+    allocation_ratio = ?, used = ?, state = ?, generation = ?,
+    updated_at = toTimestamp(now())
+WHERE node_uuid = ?
+IF generation = ?"""
+
+_GET = ('SELECT DISTINCT %s FROM {ks}.compute_nodes WHERE node_uuid = ?'
+        % ', '.join(_NODE_COLUMNS))
+
+_LIST = 'SELECT DISTINCT %s FROM {ks}.compute_nodes' % ', '.join(_NODE_COLUMNS)
+
+_PAGE_SIZE = 1000
+
+
+@dataclasses.dataclass
+class HostRecord:
+    """One compute node's state as stored: amounts per resource class."""
+
+    node_uuid: uuid.UUID
+    host: str
+    nodename: str
+    capacity: dict
+    reserved: dict = dataclasses.field(default_factory=dict)
+    allocation_ratio: dict = dataclasses.field(default_factory=dict)
+    used: dict = dataclasses.field(default_factory=dict)
+    state: dict = dataclasses.field(default_factory=dict)
+    generation: int = 0
+    updated_at: datetime.datetime = None
+
+    @classmethod
+    def from_row(cls, row):
+        values = row._asdict()
+        values['state'] = jsonutils.loads(values['state'] or '{}')
+        for column in ('capacity', 'reserved', 'allocation_ratio', 'used'):
+            values[column] = dict(values[column] or {})
+        return cls(**values)
+
+
+class HostStore:
+    """Reads and compare-and-set writes of ``compute_nodes`` host state."""
+
+    def __init__(self, session, keyspace):
+        self._session = session
+
+        def prepare(cql, profile):
+            statement = session.prepare(cql.format(ks=keyspace))
+            return statement, profile
+
+        self._create = prepare(_CREATE, session_mod.WRITE)
+        self._update = prepare(_UPDATE, session_mod.WRITE)
+        self._get = prepare(_GET, session_mod.FAST_READ)
+        self._get_latest = prepare(_GET, session_mod.WRITE)
+        self._list = prepare(_LIST, session_mod.FAST_READ)
+
+    def _execute(self, prepared, params):
+        statement, profile = prepared
+        return self._session.execute(statement, params,
+                                     execution_profile=profile)
+
+    def create(self, record):
+        """Store a new node's state at generation 1; ``HostExists`` if present."""
+        result = self._execute(self._create, (
+            record.node_uuid, record.host, record.nodename, record.capacity,
+            record.reserved, record.allocation_ratio, record.used,
+            jsonutils.dumps(record.state)))
+        if not result.was_applied:
+            raise exception.HostExists(node=record.node_uuid)
+        return dataclasses.replace(record, generation=1)
+
+    def update(self, record):
+        """Replace a node's state if it is still at ``record.generation``.
+
+        Returns the record at its new generation.  Raises ``HostNotFound``,
+        or ``HostConflict`` (carrying the generation found) when something
+        else wrote the node since ``record`` was read.
+        """
+        new_generation = record.generation + 1
+        result = self._execute(self._update, (
+            record.host, record.nodename, record.capacity, record.reserved,
+            record.allocation_ratio, record.used,
+            jsonutils.dumps(record.state), new_generation,
+            record.node_uuid, record.generation))
+        if not result.was_applied:
+            found = result.one().generation
+            if found is None:
+                raise exception.HostNotFound(node=record.node_uuid)
+            raise exception.HostConflict(node=record.node_uuid,
+                                         expected=record.generation,
+                                         found=found)
+        return dataclasses.replace(record, generation=new_generation)
+
+    def get(self, node_uuid, latest=False):
+        """A node's state: fast (``read_consistency``) or ``latest`` (quorum)."""
+        row = self._execute(self._get_latest if latest else self._get,
+                            (node_uuid,)).one()
+        if row is None or row.generation is None:
+            raise exception.HostNotFound(node=node_uuid)
+        return HostRecord.from_row(row)
+
+    def list(self):
+        """Every node's state, read in pages at ``read_consistency``."""
+        statement, profile = self._list
+        statement.fetch_size = _PAGE_SIZE
+        for row in self._session.execute(statement,
+                                         execution_profile=profile):
+            if row.generation is not None:
+                yield HostRecord.from_row(row)

@@ -1,0 +1,124 @@
+"""The keyspace's tables, as numbered migrations, and the version check.
+
+``sync`` applies the migrations the keyspace lacks, in order, recording
+each in ``schema_migrations``; ``check`` is what services call at start-up
+so that code and schema that disagree fail loudly instead of misreading rows.
+"""
+
+import collections
+
+from cassandra import InvalidRequest
+from oslo_log import log as logging
+
+from nova_cassandra import exception
+from nova_cassandra.store import session as session_mod
+
+LOG = logging.getLogger(__name__)
+
+Migration = collections.namedtuple('Migration', 'version description cql')
+
+# Each compute node is one partition.  Its static columns are the node's
+# state and ``generation``; its clustering rows (one per consumer) are the
+# open claims on it.  Every write to a partition is a lightweight
+# transaction on ``generation``, so a claim checks and takes resources in
+# one conditional write.
+MIGRATIONS = (
+    Migration(1, 'compute node state and claims, one partition per node', [
+        """
+        CREATE TABLE IF NOT EXISTS {ks}.compute_nodes (
+            node_uuid uuid,
+            consumer_uuid uuid,
+            host text STATIC,
+            nodename text STATIC,
+            generation bigint STATIC,
+            updated_at timestamp STATIC,
+            capacity map<text, bigint> STATIC,
+            reserved map<text, bigint> STATIC,
+            allocation_ratio map<text, double> STATIC,
+            used map<text, bigint> STATIC,
+            state text STATIC,
+            claim map<text, bigint>,
+            claimed_at timestamp,
+            PRIMARY KEY (node_uuid, consumer_uuid)
+        ) WITH comment = 'nova-cassandra: host state and claims'
+        """,
+    ]),
+)
+
+LATEST = MIGRATIONS[-1].version
+
+_CREATE_MIGRATIONS = """
+CREATE TABLE IF NOT EXISTS {ks}.schema_migrations (
+    version int PRIMARY KEY,
+    description text,
+    applied_at timestamp
+)"""
+_RECORD = """
+INSERT INTO {ks}.schema_migrations (version, description, applied_at)
+VALUES (%s, %s, toTimestamp(now()))"""
+_VERSIONS = 'SELECT version FROM {ks}.schema_migrations'
+
+
+def _replication_cql(replication):
+    """``{'class': 'SimpleStrategy', ...}`` as a CQL map literal."""
+    def literal(value):
+        return "'%s'" % str(value).replace("'", "''")
+    return '{%s}' % ', '.join('%s: %s' % (literal(k), literal(v))
+                              for k, v in sorted(replication.items()))
+
+
+def version(session, keyspace):
+    """The keyspace's schema version; 0 when ``db sync`` never ran."""
+    if session.cluster.metadata.keyspaces.get(keyspace) is None:
+        raise exception.KeyspaceNotFound(keyspace=keyspace)
+    try:
+        rows = session.execute(_VERSIONS.format(ks=keyspace),
+                               execution_profile=session_mod.WRITE)
+    except InvalidRequest:
+        return 0
+    return max((row.version for row in rows), default=0)
+
+
+def sync(session, keyspace, replication):
+    """Create the keyspace if needed and apply the missing migrations.
+
+    Returns the list of versions applied.
+    """
+    session.execute(
+        'CREATE KEYSPACE IF NOT EXISTS %s WITH replication = %s'
+        % (keyspace, _replication_cql(replication)),
+        execution_profile=session_mod.WRITE)
+    session.execute(_CREATE_MIGRATIONS.format(ks=keyspace),
+                    execution_profile=session_mod.WRITE)
+    current = version(session, keyspace)
+    if current > LATEST:
+        raise exception.SchemaVersionMismatch(
+            keyspace=keyspace, found=current, expected=LATEST,
+            action='upgrade nova-cassandra before syncing.')
+    applied = []
+    for migration in MIGRATIONS:
+        if migration.version <= current:
+            continue
+        LOG.info('Applying schema migration %d: %s',
+                 migration.version, migration.description)
+        for statement in migration.cql:
+            session.execute(statement.format(ks=keyspace),
+                            execution_profile=session_mod.WRITE)
+        session.execute(_RECORD.format(ks=keyspace),
+                        (migration.version, migration.description),
+                        execution_profile=session_mod.WRITE)
+        applied.append(migration.version)
+    return applied
+
+
+def check(session, keyspace):
+    """Raise ``SchemaVersionMismatch`` unless the keyspace is at ``LATEST``."""
+    found = version(session, keyspace)
+    if found < LATEST:
+        raise exception.SchemaVersionMismatch(
+            keyspace=keyspace, found=found, expected=LATEST,
+            action="run 'nova-cassandra-manage db sync'.")
+    if found > LATEST:
+        raise exception.SchemaVersionMismatch(
+            keyspace=keyspace, found=found, expected=LATEST,
+            action='upgrade nova-cassandra on this host.')

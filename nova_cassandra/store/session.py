@@ -1,0 +1,84 @@
+"""One Cassandra ``Cluster``/``Session`` per process, built from ``[cassandra]``.
+
+Requests name an execution profile for what they do instead of setting
+consistency levels one by one:
+
+``FAST_READ``
+    host state reads for filtering, at ``read_consistency``;
+``WRITE``
+    conditional writes, committed at ``write_consistency`` after a Paxos
+    round at ``serial_consistency``; also the default profile, used for
+    schema changes and reads that must see the latest write.
+"""
+
+from cassandra import cluster as cluster_mod
+from cassandra import ConsistencyLevel
+from cassandra import policies
+from oslo_log import log as logging
+
+from nova_cassandra.conf import cassandra as cassandra_conf
+from nova_cassandra import exception
+
+LOG = logging.getLogger(__name__)
+
+FAST_READ = 'fast_read'
+WRITE = cluster_mod.EXEC_PROFILE_DEFAULT
+
+
+def _level(name):
+    return ConsistencyLevel.name_to_value[name]
+
+
+def _load_balancing_policy(conf):
+    return policies.TokenAwarePolicy(
+        policies.DCAwareRoundRobinPolicy(local_dc=conf.local_datacenter))
+
+
+def _profiles(conf):
+    def profile(consistency):
+        return cluster_mod.ExecutionProfile(
+            load_balancing_policy=_load_balancing_policy(conf),
+            consistency_level=consistency,
+            serial_consistency_level=_level(conf.serial_consistency),
+            request_timeout=conf.request_timeout)
+
+    return {
+        FAST_READ: profile(_level(conf.read_consistency)),
+        WRITE: profile(_level(conf.write_consistency)),
+    }
+
+
+def connect(conf):
+    """Return a ``Session`` on the cluster ``conf`` (``CONF.cassandra``) names.
+
+    No keyspace is set: statements name it, so a session also serves
+    ``db sync`` before the keyspace exists.  Every ``[cassandra]`` option is
+    validated first, so a bad value fails before any connection is tried.
+    Raises ``oslo_config.cfg.Error`` or ``CassandraUnavailable``.
+    """
+    for opt in cassandra_conf.ALL_OPTS:
+        getattr(conf, opt.dest)
+    cluster = cluster_mod.Cluster(
+        contact_points=conf.contact_points,
+        port=conf.port,
+        connect_timeout=conf.connect_timeout,
+        execution_profiles=_profiles(conf),
+        protocol_version=5)
+    try:
+        session = cluster.connect()
+    except (cluster_mod.NoHostAvailable, OSError) as e:
+        cluster.shutdown()
+        raise exception.CassandraUnavailable(
+            contact_points=','.join(conf.contact_points), port=conf.port,
+            reason=_reason(e))
+    LOG.debug('Connected to Cassandra cluster %s', cluster.metadata.cluster_name)
+    return session
+
+
+def _reason(error):
+    """The first per-host error of a ``NoHostAvailable``, else the error."""
+    errors = getattr(error, 'errors', None)
+    if errors:
+        host, cause = next(iter(errors.items()))
+        return '%s: %s' % (host, cause)
+    return str(error)
