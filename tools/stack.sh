@@ -18,7 +18,8 @@ done
 stack_up() {
     local start=$SECONDS
     install_venv
-    NC_PYTHON=$NC_VENV/bin/python
+    NC_PYTHON=$NC_VENV/bin/python  # used by start_cassandra's CQL check
+    export NC_PYTHON
     start_mariadb
     start_rabbitmq
     start_cassandra

@@ -111,7 +111,8 @@ class HostStore:
             jsonutils.dumps(record.state), new_generation,
             record.node_uuid, record.generation))
         if not result.was_applied:
-            found = result.one().generation
+            # A missing partition answers with [applied] alone.
+            found = getattr(result.one(), 'generation', None)
             if found is None:
                 raise exception.HostNotFound(node=record.node_uuid)
             raise exception.HostConflict(node=record.node_uuid,

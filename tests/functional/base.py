@@ -1,0 +1,83 @@
+"""Fixtures for tests against the real servers ``tools/stack.sh up`` starts."""
+
+import configparser
+import os
+import uuid
+
+import fixtures
+from oslo_config import cfg
+import testtools
+
+from nova_cassandra.conf import cassandra as cassandra_conf
+from nova_cassandra import exception
+from nova_cassandra.store import schema
+from nova_cassandra.store import session as session_mod
+
+REPO_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+NOVA_CONF = os.environ.get(
+    'NOVA_CONF', os.path.join(REPO_DIR, '.work', 'etc', 'nova', 'nova.conf'))
+HOW_TO_START = 'start the stack with: bash tools/stack.sh up'
+
+
+def nova_conf():
+    """The stack's nova.conf, parsed; fails the test when it is missing."""
+    if not os.path.exists(NOVA_CONF):
+        raise AssertionError('%s does not exist: %s' % (NOVA_CONF, HOW_TO_START))
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(NOVA_CONF)
+    return parser
+
+
+def cassandra_options(**overrides):
+    """A ``ConfigOpts`` with ``[cassandra]`` registered and overridden."""
+    conf = cfg.ConfigOpts()
+    cassandra_conf.register_opts(conf)
+    conf([], project='nova-cassandra-tests', default_config_files=[])
+    for name, value in overrides.items():
+        conf.set_override(name, value, 'cassandra')
+    return conf
+
+
+def cassandra_keyspace_drop(keyspace):
+    """Drop a keyspace a test created through another client."""
+    session = session_mod.connect(cassandra_options().cassandra)
+    try:
+        session.execute('DROP KEYSPACE IF EXISTS %s' % keyspace)
+    finally:
+        session.cluster.shutdown()
+
+
+class CassandraKeyspace(fixtures.Fixture):
+    """A session on the stack's Cassandra and a synced keyspace of its own.
+
+    Raises (fails the test) with how to start Cassandra when it is absent.
+    """
+
+    def __init__(self, **overrides):
+        super().__init__()
+        self.overrides = overrides
+
+    def _setUp(self):
+        self.keyspace = 'test_%s' % uuid.uuid4().hex[:16]
+        self.conf = cassandra_options(keyspace=self.keyspace,
+                                      **self.overrides)
+        try:
+            self.session = session_mod.connect(self.conf.cassandra)
+        except exception.CassandraUnavailable as e:
+            raise AssertionError('%s; %s' % (e, HOW_TO_START))
+        self.addCleanup(self.session.cluster.shutdown)
+        schema.sync(self.session, self.keyspace,
+                    self.conf.cassandra.replication)
+        self.addCleanup(self.session.execute,
+                        'DROP KEYSPACE IF EXISTS %s' % self.keyspace)
+
+
+class TestCase(testtools.TestCase):
+    """Functional tests: real servers, bounded by a per-test timeout."""
+
+    TIMEOUT = 120
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.Timeout(self.TIMEOUT, gentle=True))

@@ -1,0 +1,65 @@
+"""``nova-cassandra-manage`` as a deployer runs it, against the real cluster."""
+
+import os
+import subprocess
+import sys
+import uuid
+
+import fixtures
+
+from tests.functional import base
+
+
+class TestManage(base.TestCase):
+
+    def _manage(self, options, *command):
+        config = self.useFixture(fixtures.TempDir()).join('nova.conf')
+        with open(config, 'w') as f:
+            f.write('[cassandra]\n%s\n' % options)
+        manage = os.path.join(os.path.dirname(sys.executable),
+                              'nova-cassandra-manage')
+        return subprocess.run([manage, '--config-file', config] + list(command),
+                              capture_output=True, text=True, timeout=60)
+
+    def test_sync_version_status_on_a_new_keyspace(self):
+        keyspace = 'manage_%s' % uuid.uuid4().hex[:12]
+        options = 'keyspace = %s' % keyspace
+        before = self._manage(options, 'status')
+        self.assertEqual(1, before.returncode)
+        self.assertIn("Keyspace '%s' does not exist" % keyspace, before.stderr)
+
+        sync = self._manage(options, 'db', 'sync')
+        self.assertEqual(0, sync.returncode, sync.stderr)
+        self.assertIn('Applied schema migrations: 1', sync.stdout)
+        self.addCleanup(base.cassandra_keyspace_drop, keyspace)
+
+        version = self._manage(options, 'db', 'version')
+        self.assertEqual('1', version.stdout.strip())
+
+        status = self._manage(options, 'status')
+        self.assertEqual(0, status.returncode, status.stderr)
+        self.assertIn('Cassandra 5.0', status.stdout)
+        self.assertIn("'replication_factor': '1'", status.stdout)
+        self.assertIn('Host rows:      0', status.stdout)
+
+    def test_wrong_keyspace_one_line_error(self):
+        result = self._manage('keyspace = nope_%s' % uuid.uuid4().hex[:8],
+                              'db', 'version')
+        self.assertEqual(1, result.returncode)
+        self.assertEqual(1, len(result.stderr.strip().splitlines()),
+                         result.stderr)
+        self.assertIn('db sync', result.stderr)
+
+    def test_bad_consistency_level_one_line_error(self):
+        result = self._manage('serial_consistency = QUORUM', 'status')
+        self.assertEqual(2, result.returncode)
+        self.assertEqual(1, len(result.stderr.strip().splitlines()),
+                         result.stderr)
+        self.assertIn('serial_consistency', result.stderr)
+
+    def test_closed_port_one_line_error(self):
+        result = self._manage('port = 1\nconnect_timeout = 1', 'status')
+        self.assertEqual(1, result.returncode)
+        self.assertEqual(1, len(result.stderr.strip().splitlines()),
+                         result.stderr)
+        self.assertIn('not reachable', result.stderr)
