@@ -9,18 +9,15 @@ one line on stderr and a non-zero exit: 1 for a cluster or schema problem,
 2 for bad options.
 """
 
-import sys
-
 from oslo_config import cfg
-from oslo_log import log as logging
 
-from nova_cassandra import conf as nc_conf
+from nova_cassandra.cmd import common
 from nova_cassandra import exception
 from nova_cassandra.store import hosts
 from nova_cassandra.store import schema
 from nova_cassandra.store import session as session_mod
 
-CONF = nc_conf.CONF
+CONF = common.CONF
 
 
 def _session():
@@ -83,18 +80,5 @@ category_opt = cfg.SubCommandOpt('category', title='Commands',
 
 def main(argv=None):
     CONF.register_cli_opt(category_opt)
-    logging.register_options(CONF)
-    try:
-        CONF(sys.argv[1:] if argv is None else argv, project='nova',
-             prog='nova-cassandra-manage')
-        logging.set_defaults(default_log_levels=logging.get_default_log_levels()
-                             + ['cassandra=CRITICAL'])
-        logging.setup(CONF, 'nova-cassandra-manage')
-        CONF.category.func()
-    except cfg.Error as e:
-        print('ERROR: bad configuration: %s' % e, file=sys.stderr)
-        return 2
-    except exception.NovaCassandraError as e:
-        print('ERROR: %s' % e, file=sys.stderr)
-        return 1
-    return 0
+    return common.main('nova-cassandra-manage', argv,
+                       lambda: CONF.category.func())

@@ -1,4 +1,4 @@
-"""The ``[cassandra]`` option group: where the cluster is and how to talk to it."""
+"""The ``[cassandra]`` options: where the cluster is, how to talk to it."""
 
 from oslo_config import cfg
 from oslo_config import types

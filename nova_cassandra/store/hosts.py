@@ -1,4 +1,4 @@
-"""Compute node host state rows, written with compare-and-set on ``generation``.
+"""Compute node host state rows, written by compare-and-set on generation.
 
 Each node's state lives in the static columns of its ``compute_nodes``
 partition.  Claims share the partition (see ``schema``), so every write here
@@ -88,7 +88,7 @@ class HostStore:
                                      execution_profile=profile)
 
     def create(self, record):
-        """Store a new node's state at generation 1; ``HostExists`` if present."""
+        """Store a new node's state at generation 1 (``HostExists`` if set)."""
         result = self._execute(self._create, (
             record.node_uuid, record.host, record.nodename, record.capacity,
             record.reserved, record.allocation_ratio, record.used,
@@ -121,7 +121,7 @@ class HostStore:
         return dataclasses.replace(record, generation=new_generation)
 
     def get(self, node_uuid, latest=False):
-        """A node's state: fast (``read_consistency``) or ``latest`` (quorum)."""
+        """A node's state: fast (``read_consistency``) or ``latest``."""
         row = self._execute(self._get_latest if latest else self._get,
                             (node_uuid,)).one()
         if row is None or row.generation is None:

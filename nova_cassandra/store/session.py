@@ -1,4 +1,4 @@
-"""One Cassandra ``Cluster``/``Session`` per process, built from ``[cassandra]``.
+"""One Cassandra ``Cluster``/``Session`` per process, from ``[cassandra]``.
 
 Requests name an execution profile for what they do instead of setting
 consistency levels one by one:
@@ -12,7 +12,9 @@ consistency levels one by one:
 """
 
 from cassandra import cluster as cluster_mod
+from cassandra import connection
 from cassandra import ConsistencyLevel
+from cassandra import DriverException
 from cassandra import policies
 from oslo_log import log as logging
 
@@ -23,6 +25,11 @@ LOG = logging.getLogger(__name__)
 
 FAST_READ = 'fast_read'
 WRITE = cluster_mod.EXEC_PROFILE_DEFAULT
+
+# What a request to the cluster raises when the cluster cannot answer it:
+# too few replicas, a timeout, every node down.
+DRIVER_ERRORS = (DriverException, cluster_mod.NoHostAvailable,
+                 connection.OperationTimedOut)
 
 
 def _level(name):
@@ -71,7 +78,8 @@ def connect(conf):
         raise exception.CassandraUnavailable(
             contact_points=','.join(conf.contact_points), port=conf.port,
             reason=_reason(e))
-    LOG.debug('Connected to Cassandra cluster %s', cluster.metadata.cluster_name)
+    LOG.debug('Connected to Cassandra cluster %s',
+              cluster.metadata.cluster_name)
     return session
 
 

@@ -23,7 +23,8 @@ HOW_TO_START = 'start the stack with: bash tools/stack.sh up'
 def nova_conf():
     """The stack's nova.conf, parsed; fails the test when it is missing."""
     if not os.path.exists(NOVA_CONF):
-        raise AssertionError('%s does not exist: %s' % (NOVA_CONF, HOW_TO_START))
+        raise AssertionError('%s does not exist: %s'
+                             % (NOVA_CONF, HOW_TO_START))
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(NOVA_CONF)
     return parser

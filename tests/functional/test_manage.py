@@ -1,4 +1,4 @@
-"""``nova-cassandra-manage`` as a deployer runs it, against the real cluster."""
+"""``nova-cassandra-manage`` as a deployer runs it, on the real cluster."""
 
 import os
 import subprocess
@@ -18,7 +18,8 @@ class TestManage(base.TestCase):
             f.write('[cassandra]\n%s\n' % options)
         manage = os.path.join(os.path.dirname(sys.executable),
                               'nova-cassandra-manage')
-        return subprocess.run([manage, '--config-file', config] + list(command),
+        return subprocess.run([manage, '--config-file', config]
+                              + list(command),
                               capture_output=True, text=True, timeout=60)
 
     def test_sync_version_status_on_a_new_keyspace(self):

@@ -2,8 +2,8 @@
 
 import uuid
 
-import oslo_messaging as messaging
 from oslo_config import cfg
+import oslo_messaging as messaging
 import pymysql
 import requests
 import sqlalchemy.engine

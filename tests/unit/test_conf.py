@@ -10,7 +10,8 @@ class TestCassandraOptions(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.conf = self.useFixture(config_fixture.Config(cfg.ConfigOpts())).conf
+        self.conf = self.useFixture(
+            config_fixture.Config(cfg.ConfigOpts())).conf
         cassandra.register_opts(self.conf)
 
     def test_defaults_are_a_local_single_node(self):

@@ -1,0 +1,1 @@
+"""The scheduler experiment: set-ups, request streams, measurements, report."""

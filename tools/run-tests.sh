@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: pep8 (flake8 + shellcheck), unit
+# tests, functional tests against the real stack (started here), and the
+# 3-node ring tests.  Ends with the line "N passed, N failed" (stestr's
+# totals over every env) and exits non-zero if anything failed.
+#
+#   bash tools/run-tests.sh [tox -e envlist, default: pep8,py3,functional,functional-ring]
+set -uo pipefail
+# shellcheck source=tools/lib/common
+source "$(dirname "$0")/lib/common"
+cd "$NC_REPO_DIR" || exit 1
+
+envs=${1:-pep8,py3,functional,functional-ring}
+python3 -m tox --version >/dev/null 2>&1 \
+    || python3 -m pip install -q 'tox>=4.6' || nc_die "could not install tox"
+nc_apt_install shellcheck
+
+mkdir -p "$NC_WORK_DIR/logs"
+log=$NC_WORK_DIR/logs/run-tests.log
+python3 -m tox -e "$envs" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+
+total() {
+    grep -E "^ - $1: [0-9]+" "$log" | awk '{sum += $3} END {print sum + 0}'
+}
+echo "$(total Passed) passed, $(total Failed) failed"
+exit "$rc"
