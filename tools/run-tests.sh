@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: pep8 (flake8 + shellcheck), unit
-# tests, functional tests against the real stack (started here), and the
-# 3-node ring tests.  Ends with the line "N passed, N failed" (stestr's
+# tests, and functional tests against the real stack (started here) and a
+# 3-node Cassandra ring.  Ends with the line "N passed, N failed" (stestr's
 # totals over every env) and exits non-zero if anything failed.
 #
-#   bash tools/run-tests.sh [tox -e envlist, default: pep8,py3,functional,functional-ring]
+#   bash tools/run-tests.sh [tox -e envlist, default: pep8,py3,functional]
 set -uo pipefail
 # shellcheck source=tools/lib/common
 source "$(dirname "$0")/lib/common"
 cd "$NC_REPO_DIR" || exit 1
 
-envs=${1:-pep8,py3,functional,functional-ring}
+envs=${1:-pep8,py3,functional}
 python3 -m tox --version >/dev/null 2>&1 \
     || python3 -m pip install -q 'tox>=4.6' || nc_die "could not install tox"
 nc_apt_install shellcheck
