@@ -8,12 +8,17 @@ concurrent claims.
 
 import dataclasses
 import datetime
+import threading
 import uuid
 
 from oslo_serialization import jsonutils
 
+from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
+from nova_cassandra.store import schema
 from nova_cassandra.store import session as session_mod
+
+CONF = nc_conf.CONF
 
 _NODE_COLUMNS = ('node_uuid', 'host', 'nodename', 'generation', 'updated_at',
                  'capacity', 'reserved', 'allocation_ratio', 'used', 'state')
@@ -136,3 +141,29 @@ class HostStore:
                                          execution_profile=profile):
             if row.generation is not None:
                 yield HostRecord.from_row(row)
+
+
+_STORE = None
+_STORE_LOCK = threading.Lock()
+
+
+def get_store():
+    """This process's ``HostStore`` on ``[cassandra]``, made on first use.
+
+    Connecting checks the keyspace's schema version, so a service never
+    reads or writes rows of a schema it does not know.  Raises
+    ``CassandraUnavailable``, ``KeyspaceNotFound`` or
+    ``SchemaVersionMismatch``; the next call tries again.
+    """
+    global _STORE
+    with _STORE_LOCK:
+        if _STORE is None:
+            keyspace = CONF.cassandra.keyspace
+            session = session_mod.connect(CONF.cassandra)
+            try:
+                schema.check(session, keyspace)
+            except Exception:
+                session.cluster.shutdown()
+                raise
+            _STORE = HostStore(session, keyspace)
+        return _STORE

@@ -1,0 +1,1 @@
+"""The compute side: publish each node's state to Cassandra on every change."""

@@ -1,0 +1,58 @@
+"""The ResourceTracker hook that publishes host state to Cassandra.
+
+Enabled in nova-compute's nova.conf with::
+
+    [compute]
+    resource_tracker_hooks = cassandra
+
+The ResourceTracker calls ``changed`` after every change it persists
+(instance claims, aborts, move claims and their drops, usage updates, the
+periodic audit and start-up), inside its lock, so nodes are published in
+the order their state changed.
+"""
+
+from nova import objects
+from oslo_log import log as logging
+
+from nova_cassandra.compute import host_record
+from nova_cassandra.compute import publisher
+from nova_cassandra.store import hosts
+
+LOG = logging.getLogger(__name__)
+
+# What the service status is taken to be until the first audit reads it.
+_SERVICE_UNKNOWN = {'disabled': False, 'disabled_reason': None,
+                    'forced_down': False}
+
+# The audit re-reads the service's status (one conductor call per audit).
+AUDIT = 'update_available_resource'
+
+
+class CassandraHostStateHook:
+    """Publishes a node's ``HostRecord`` whenever its tracker changes it."""
+
+    def __init__(self):
+        self._publisher = publisher.Publisher(hosts.get_store)
+        self._services = {}
+
+    def _service(self, context, host, change):
+        if change == AUDIT or host not in self._services:
+            try:
+                service = objects.Service.get_by_compute_host(context, host)
+            except Exception as e:
+                LOG.warning('Cannot read the status of compute service %s, '
+                            'publishing the last one known: %s', host, e)
+            else:
+                self._services[host] = {
+                    'disabled': service.disabled,
+                    'disabled_reason': service.disabled_reason,
+                    'forced_down': service.forced_down}
+        return self._services.get(host, _SERVICE_UNKNOWN)
+
+    def changed(self, context, tracker, compute_node, change, instance=None):
+        """Publish ``compute_node``'s state after ``change``."""
+        service = self._service(context, compute_node.host, change)
+        record = host_record.build(tracker, compute_node, service)
+        LOG.debug('Publishing host state of node %s after %s',
+                  compute_node.hypervisor_hostname, change)
+        self._publisher.publish(record)

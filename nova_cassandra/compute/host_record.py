@@ -1,0 +1,63 @@
+"""A compute node's state, as the ResourceTracker holds it, as a host row.
+
+The row carries two views of the node:
+
+* amounts per resource class (``capacity``, ``reserved``, ``used``,
+  ``allocation_ratio``), what claims are checked against;
+* ``state``: the ``ComputeNode`` object itself, serialized by nova's object
+  model, plus the node's instance UUIDs and its service's status, from which
+  the scheduler rebuilds the ``HostState`` stock filters and weighers read.
+"""
+
+import uuid
+
+from nova import conf as nova_conf
+
+from nova_cassandra.store import hosts
+
+CONF = nova_conf.CONF
+
+VCPU = 'VCPU'
+MEMORY_MB = 'MEMORY_MB'
+DISK_GB = 'DISK_GB'
+
+
+def _reserved():
+    """Amounts the operator keeps for the host, per resource class.
+
+    The ResourceTracker counts them in ``*_used`` (it starts each audit at
+    these values), so they are subtracted from ``used`` below.
+    """
+    return {VCPU: CONF.reserved_host_cpus,
+            MEMORY_MB: CONF.reserved_host_memory_mb,
+            DISK_GB: CONF.reserved_host_disk_mb // 1024}
+
+
+def build(tracker, compute_node, service):
+    """The ``HostRecord`` of ``compute_node`` as ``tracker`` now sees it.
+
+    :param tracker: the node's ``ResourceTracker``
+    :param compute_node: the ``objects.ComputeNode`` just persisted
+    :param service: dict of the compute service's ``disabled``,
+        ``disabled_reason`` and ``forced_down``
+    """
+    reserved = _reserved()
+    used = {VCPU: compute_node.vcpus_used,
+            MEMORY_MB: compute_node.memory_mb_used,
+            DISK_GB: compute_node.local_gb_used}
+    instances = tracker.stats[compute_node.hypervisor_hostname].states
+    return hosts.HostRecord(
+        node_uuid=uuid.UUID(compute_node.uuid),
+        host=compute_node.host,
+        nodename=compute_node.hypervisor_hostname,
+        capacity={VCPU: compute_node.vcpus,
+                  MEMORY_MB: compute_node.memory_mb,
+                  DISK_GB: compute_node.local_gb},
+        reserved=reserved,
+        allocation_ratio={VCPU: compute_node.cpu_allocation_ratio,
+                          MEMORY_MB: compute_node.ram_allocation_ratio,
+                          DISK_GB: compute_node.disk_allocation_ratio},
+        used={rc: max(0, used[rc] - reserved[rc]) for rc in used},
+        state={'compute_node': compute_node.obj_to_primitive(),
+               'instances': sorted(instances),
+               'service': dict(service)})

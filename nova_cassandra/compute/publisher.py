@@ -1,0 +1,105 @@
+"""Write each node's latest host record, whatever Cassandra is doing.
+
+A compute is the only writer of its nodes' state, but schedulers' claims
+bump the same ``generation``: a lost compare-and-set is re-tried at the
+generation found, a bounded number of times.  When Cassandra cannot be
+reached the compute keeps running: the latest record of every node that
+changed is kept, and a background thread re-publishes them with back-off
+until Cassandra answers again.
+"""
+
+import dataclasses
+import threading
+import time
+
+from oslo_log import log as logging
+
+from nova_cassandra import exception
+from nova_cassandra.store import session as session_mod
+
+LOG = logging.getLogger(__name__)
+
+CONFLICT_RETRY_COUNT = 10
+RETRY_INITIAL_DELAY = 1.0
+RETRY_MAX_DELAY = 60.0
+
+UNAVAILABLE = session_mod.DRIVER_ERRORS + (exception.CassandraUnavailable,
+                                           exception.KeyspaceNotFound,
+                                           exception.SchemaVersionMismatch)
+
+
+class Publisher:
+    """Publishes host records through the store ``get_store()`` returns."""
+
+    def __init__(self, get_store):
+        self._get_store = get_store
+        self._generations = {}
+        self._pending = {}
+        self._lock = threading.Lock()
+        self._retrying = False
+
+    def publish(self, record):
+        """Store ``record`` now, or as soon as Cassandra is back."""
+        with self._lock:
+            self._pending[record.node_uuid] = record
+            if self._retrying:
+                return
+            try:
+                self._flush()
+            except UNAVAILABLE as e:
+                LOG.error('Cannot publish host state of node %s to '
+                          'Cassandra, will retry in the background: %s',
+                          record.nodename, e)
+                self._retrying = True
+                threading.Thread(target=self._retry, daemon=True).start()
+
+    def _flush(self):
+        """Write every pending record; on error the rest stay pending."""
+        store = self._get_store()
+        while self._pending:
+            node_uuid, record = next(iter(self._pending.items()))
+            self._write(store, record)
+            if self._pending.get(node_uuid) is record:
+                del self._pending[node_uuid]
+
+    def _write(self, store, record):
+        node = record.node_uuid
+        for _ in range(CONFLICT_RETRY_COUNT):
+            if node not in self._generations:
+                try:
+                    self._generations[node] = store.create(record).generation
+                    return
+                except exception.HostExists:
+                    self._generations[node] = store.get(
+                        node, latest=True).generation
+            try:
+                stored = store.update(dataclasses.replace(
+                    record, generation=self._generations[node]))
+            except exception.HostConflict as e:
+                self._generations[node] = e.kwargs['found']
+                continue
+            except exception.HostNotFound:
+                del self._generations[node]
+                continue
+            self._generations[node] = stored.generation
+            return
+        raise exception.HostConflict(node=node,
+                                     expected=self._generations.get(node),
+                                     found='changing too fast')
+
+    def _retry(self):
+        delay = RETRY_INITIAL_DELAY
+        while True:
+            time.sleep(delay)
+            with self._lock:
+                count = len(self._pending)
+                try:
+                    self._flush()
+                except UNAVAILABLE as e:
+                    LOG.debug('Cassandra still unavailable: %s', e)
+                    delay = min(delay * 2, RETRY_MAX_DELAY)
+                    continue
+                self._retrying = False
+            LOG.info('Cassandra is back: re-published host state of %d '
+                     'node(s).', count)
+            return

@@ -1,0 +1,1 @@
+"""The scheduler side: host state read from Cassandra."""

@@ -1,0 +1,113 @@
+"""A ``HostManager`` whose ``HostState`` objects come from Cassandra.
+
+Enabled in nova-scheduler's nova.conf with::
+
+    [scheduler]
+    host_manager = cassandra
+
+    [filter_scheduler]
+    # Instance lists come with the host rows: computes need not cast them.
+    track_instance_changes = false
+
+Each scheduling request reads the host rows once, in pages, at
+``[cassandra] read_consistency``, in place of the compute nodes and services
+stock nova reads from every cell database; the ``ComputeNode`` objects are
+those the computes published (see ``nova_cassandra.compute.host_record``).
+Aggregates and cell mappings are kept as stock nova keeps them; nothing is
+read from the cell databases per request, and the computes' instance-info
+casts are not needed.  Stock filters and weighers run unchanged on the
+``HostState`` objects stock ``_get_host_states`` builds from these.
+"""
+
+from nova import exception as nova_exception
+from nova import objects
+from nova.scheduler import host_manager
+from oslo_log import log as logging
+
+from nova_cassandra.compute import publisher
+from nova_cassandra.store import hosts
+
+LOG = logging.getLogger(__name__)
+
+
+class CassandraHostManager(host_manager.HostManager):
+    """Builds host states from the rows computes publish to Cassandra.
+
+    Refuses to start when Cassandra cannot be reached or its schema does not
+    match; while running, a read that fails makes the request fail with
+    ``NoValidHost`` naming the reason.
+    """
+
+    def __init__(self):
+        super().__init__()
+        hosts.get_store()
+        # node uuid -> (generation, ComputeNode): rows whose generation has
+        # not moved are not deserialized again.
+        self._computes = {}
+        # host -> instance uuids on its nodes, from the last read.
+        self._host_instances = {}
+
+    def _init_instance_info(self, computes_by_cell=None):
+        """Instance lists come with the host rows: nothing to preload."""
+
+    def update_instance_info(self, context, host_name, instance_info):
+        """Ignored: the host row carries the node's instances."""
+
+    def delete_instance_info(self, context, host_name, instance_uuid):
+        """Ignored: the host row carries the node's instances."""
+
+    def sync_instance_info(self, context, host_name, instance_uuids):
+        """Ignored: the host row carries the node's instances."""
+
+    def _get_computes_for_cells(self, context, cells, compute_uuids):
+        """Compute nodes and services of ``cells``, from the host rows.
+
+        Stock nova reads them from each cell database; this reads every
+        host row once and keeps those of ``compute_uuids`` (all when None).
+        Stock ``get_host_states_by_uuids``/``_get_host_states`` then build
+        the ``HostState`` objects exactly as they do from the databases.
+        """
+        wanted = None if compute_uuids is None else set(compute_uuids)
+        try:
+            records = [record for record in hosts.get_store().list()
+                       if wanted is None or str(record.node_uuid) in wanted]
+        except publisher.UNAVAILABLE as e:
+            raise nova_exception.NoValidHost(
+                reason='host state cannot be read from Cassandra: %s' % e)
+        cell_uuids = {cell.uuid for cell in cells}
+        computes = {cell_uuid: [] for cell_uuid in cell_uuids}
+        services = {}
+        instances = {}
+        for record in records:
+            try:
+                cell = self._get_cell_mapping_for_host(context, record.host)
+            except nova_exception.HostMappingNotFound:
+                LOG.debug('Host %s is not mapped to a cell yet, skipping it.',
+                          record.host)
+                continue
+            if cell.uuid not in cell_uuids:
+                continue
+            computes[cell.uuid].append(self._compute_node(record))
+            services[record.host] = dict(
+                record.state['service'], host=record.host,
+                binary='nova-compute', last_seen_up=record.updated_at,
+                created_at=record.updated_at, updated_at=record.updated_at)
+            instances.setdefault(record.host, set()).update(
+                record.state['instances'])
+        # Replaced per host: a concurrent request sees the newest list.
+        self._host_instances.update(instances)
+        return computes, services
+
+    def _get_instance_info(self, context, compute):
+        """The host's instances, as its rows listed them."""
+        return {uuid: objects.Instance(context, uuid=uuid)
+                for uuid in self._host_instances.get(compute.host, ())}
+
+    def _compute_node(self, record):
+        cached = self._computes.get(record.node_uuid)
+        if cached is None or cached[0] != record.generation:
+            compute = objects.ComputeNode.obj_from_primitive(
+                record.state['compute_node'])
+            cached = self._computes[record.node_uuid] = (record.generation,
+                                                         compute)
+        return cached[1]
