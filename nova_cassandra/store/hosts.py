@@ -11,6 +11,7 @@ import datetime
 import threading
 import uuid
 
+from cassandra import query
 from oslo_serialization import jsonutils
 
 from nova_cassandra import conf as nc_conf
@@ -38,6 +39,10 @@ SET host = ?, nodename = ?, capacity = ?, reserved = ?,
     updated_at = toTimestamp(now())
 WHERE node_uuid = ?
 IF generation = ?"""
+
+# Inside the update's batch: the compute took these claims over.
+_FOLD = """
+DELETE FROM {ks}.compute_nodes WHERE node_uuid = ? AND consumer_uuid = ?"""
 
 _GET = ('SELECT DISTINCT %s FROM {ks}.compute_nodes WHERE node_uuid = ?'
         % ', '.join(_NODE_COLUMNS))
@@ -83,6 +88,7 @@ class HostStore:
 
         self._create = prepare(_CREATE, session_mod.WRITE)
         self._update = prepare(_UPDATE, session_mod.WRITE)
+        self._fold = prepare(_FOLD, session_mod.WRITE)
         self._get = prepare(_GET, session_mod.FAST_READ)
         self._get_latest = prepare(_GET, session_mod.WRITE)
         self._list = prepare(_LIST, session_mod.FAST_READ)
@@ -102,19 +108,31 @@ class HostStore:
             raise exception.HostExists(node=record.node_uuid)
         return dataclasses.replace(record, generation=1)
 
-    def update(self, record):
+    def update(self, record, fold=()):
         """Replace a node's state if it is still at ``record.generation``.
 
+        ``fold`` lists consumer UUIDs whose claims the new state accounts
+        for: their claim rows are deleted in the same conditional batch.
         Returns the record at its new generation.  Raises ``HostNotFound``,
         or ``HostConflict`` (carrying the generation found) when something
         else wrote the node since ``record`` was read.
         """
         new_generation = record.generation + 1
-        result = self._execute(self._update, (
-            record.host, record.nodename, record.capacity, record.reserved,
-            record.allocation_ratio, record.used,
-            jsonutils.dumps(record.state), new_generation,
-            record.node_uuid, record.generation))
+        update, profile = self._update
+        params = (record.host, record.nodename, record.capacity,
+                  record.reserved, record.allocation_ratio, record.used,
+                  jsonutils.dumps(record.state), new_generation,
+                  record.node_uuid, record.generation)
+        if fold:
+            statement = query.BatchStatement()
+            statement.add(update, params)
+            for consumer_uuid in fold:
+                statement.add(self._fold[0], (record.node_uuid, consumer_uuid))
+            params = None
+        else:
+            statement = update
+        result = self._session.execute(statement, params,
+                                       execution_profile=profile)
         if not result.was_applied:
             # A missing partition answers with [applied] alone.
             found = getattr(result.one(), 'generation', None)

@@ -1,0 +1,1 @@
+"""Claims backends: how a scheduler takes resources on the host it chose."""

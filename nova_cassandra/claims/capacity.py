@@ -1,0 +1,42 @@
+"""The capacity rule every claims backend and the checker apply.
+
+For each resource class of a node, as placement counts it::
+
+    used + live claims <= (capacity - reserved) * allocation_ratio
+"""
+
+
+def limit(record, resource_class):
+    """How much of ``resource_class`` the node can hold, or None if absent."""
+    capacity = record.capacity.get(resource_class)
+    if capacity is None:
+        return None
+    return int((capacity - record.reserved.get(resource_class, 0))
+               * record.allocation_ratio.get(resource_class, 1.0))
+
+
+def fits(usage, resources):
+    """True if ``resources`` ({class: amount}) fit on ``usage``'s node."""
+    for resource_class, amount in resources.items():
+        if amount <= 0:
+            continue
+        room = limit(usage.record, resource_class)
+        if room is None:
+            return False
+        taken = (usage.record.used.get(resource_class, 0)
+                 + usage.claimed(resource_class))
+        if taken + amount > room:
+            return False
+    return True
+
+
+def violations(usage):
+    """(resource class, taken, limit) for each class over its limit."""
+    found = []
+    for resource_class in usage.record.capacity:
+        room = limit(usage.record, resource_class)
+        taken = (usage.record.used.get(resource_class, 0)
+                 + usage.claimed(resource_class))
+        if taken > room:
+            found.append((resource_class, taken, room))
+    return found

@@ -1,0 +1,67 @@
+"""Taking a claim on one node with lightweight transactions, and its figures.
+
+Read the node's usage and claims, check the request fits, write the claim
+conditioned on the generation read.  A lost compare-and-set means another
+scheduler (or the compute) changed the node: read it again and re-check, at
+most ``CONFLICT_RETRY_COUNT`` times, then let the caller move on to its next
+weighed host.
+"""
+
+import collections
+import threading
+
+from oslo_log import log as logging
+
+from nova_cassandra.claims import capacity
+from nova_cassandra import exception
+
+LOG = logging.getLogger(__name__)
+
+CONFLICT_RETRY_COUNT = 3
+
+
+class Counters:
+    """Claim outcomes in this process (thread-safe), for the experiment."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._counts = collections.Counter()
+
+    def add(self, name, amount=1):
+        with self._lock:
+            self._counts[name] += amount
+
+    def snapshot(self):
+        with self._lock:
+            return dict(self._counts)
+
+
+COUNTERS = Counters()
+
+
+def claim(store, node_uuid, consumer_uuid, resources, ttl):
+    """Take ``resources`` on the node for the consumer; True if taken.
+
+    False when they do not fit, or the node kept changing under us for
+    every retry.  Raises ``HostNotFound`` for a node without a row.
+    """
+    for attempt in range(CONFLICT_RETRY_COUNT + 1):
+        usage = store.node_usage(node_uuid)
+        if not capacity.fits(usage, resources):
+            COUNTERS.add('no_fit')
+            return False
+        try:
+            store.claim(node_uuid, usage.record.generation, consumer_uuid,
+                        resources, ttl)
+        except exception.HostConflict:
+            COUNTERS.add('conflicts')
+            if attempt < CONFLICT_RETRY_COUNT:
+                COUNTERS.add('retries')
+            continue
+        COUNTERS.add('claims')
+        return True
+    LOG.info('Node %s changed on every one of %d claim attempts for %s; '
+             'trying another host.', node_uuid, CONFLICT_RETRY_COUNT + 1,
+             consumer_uuid)
+    COUNTERS.add('gave_up')
+    return False

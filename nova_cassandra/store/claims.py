@@ -1,0 +1,143 @@
+"""Resource claims: rows in a node's partition, taken by compare-and-set.
+
+A claim is a clustering row (``consumer_uuid``) of the node's
+``compute_nodes`` partition.  Taking one is a single-partition conditional
+batch: the node's ``generation`` is checked and bumped and the claim row
+written, so no two schedulers can both take the last resources of a node.
+Claims are written with a TTL: a claim whose build never reaches the compute
+(crashed scheduler, lost request) stops counting when it expires.  The
+compute folds a claim into the node's usage when it publishes the instance
+(see ``HostStore.update(..., fold=...)``).
+"""
+
+import dataclasses
+import datetime
+import uuid
+
+from nova_cassandra import exception
+from nova_cassandra.store import hosts
+from nova_cassandra.store import session as session_mod
+
+_USAGE_COLUMNS = ('node_uuid', 'host', 'nodename', 'generation', 'capacity',
+                  'reserved', 'allocation_ratio', 'used', 'consumer_uuid',
+                  'claim', 'claimed_at')
+
+# One row per open claim, each repeating the node's static columns; a node
+# without claims reads as one row whose consumer_uuid is null.
+_NODE_USAGE = ('SELECT %s FROM {ks}.compute_nodes WHERE node_uuid = ?'
+               % ', '.join(_USAGE_COLUMNS))
+
+_ALL_USAGE = 'SELECT %s FROM {ks}.compute_nodes' % ', '.join(_USAGE_COLUMNS)
+
+_CLAIM = """
+BEGIN BATCH
+  UPDATE {ks}.compute_nodes SET generation = ?
+  WHERE node_uuid = ? IF generation = ?;
+  INSERT INTO {ks}.compute_nodes (node_uuid, consumer_uuid, claim, claimed_at)
+  VALUES (?, ?, ?, toTimestamp(now())) USING TTL ?;
+APPLY BATCH"""
+
+_RELEASE = """
+DELETE FROM {ks}.compute_nodes
+WHERE node_uuid = ? AND consumer_uuid = ?
+IF EXISTS"""
+
+_PAGE_SIZE = 1000
+
+
+@dataclasses.dataclass
+class Claim:
+    """Resources a scheduler took on a node for one consumer (instance)."""
+
+    consumer_uuid: uuid.UUID
+    resources: dict
+    claimed_at: datetime.datetime
+
+
+@dataclasses.dataclass
+class NodeUsage:
+    """A node's amounts (``record.state`` is not read) and its open claims."""
+
+    record: hosts.HostRecord
+    claims: list
+
+    def claimed(self, resource_class):
+        return sum(c.resources.get(resource_class, 0) for c in self.claims)
+
+
+def _usages(rows):
+    """Group partition rows (ordered by node) into ``NodeUsage`` objects."""
+    usage = None
+    for row in rows:
+        if row.generation is None:
+            continue  # claims whose node row was deleted
+        if usage is None or usage.record.node_uuid != row.node_uuid:
+            if usage is not None:
+                yield usage
+            usage = NodeUsage(hosts.HostRecord(
+                node_uuid=row.node_uuid, host=row.host, nodename=row.nodename,
+                capacity=dict(row.capacity or {}),
+                reserved=dict(row.reserved or {}),
+                allocation_ratio=dict(row.allocation_ratio or {}),
+                used=dict(row.used or {}), generation=row.generation), [])
+        if row.consumer_uuid is not None:
+            usage.claims.append(Claim(row.consumer_uuid, dict(row.claim),
+                                      row.claimed_at))
+    if usage is not None:
+        yield usage
+
+
+class ClaimStore:
+    """Reads node usage with claims; takes and releases claims."""
+
+    def __init__(self, session, keyspace):
+        self._session = session
+
+        def prepare(cql, profile):
+            return session.prepare(cql.format(ks=keyspace)), profile
+
+        self._node_usage = prepare(_NODE_USAGE, session_mod.WRITE)
+        self._all_usage = prepare(_ALL_USAGE, session_mod.WRITE)
+        self._claim = prepare(_CLAIM, session_mod.WRITE)
+        self._release = prepare(_RELEASE, session_mod.WRITE)
+
+    def _execute(self, prepared, params=None):
+        statement, profile = prepared
+        return self._session.execute(statement, params,
+                                     execution_profile=profile)
+
+    def node_usage(self, node_uuid):
+        """The node's amounts and live claims, read at the write quorum."""
+        for usage in _usages(self._execute(self._node_usage, (node_uuid,))):
+            return usage
+        raise exception.HostNotFound(node=node_uuid)
+
+    def all_usage(self):
+        """Every node's amounts and live claims, in pages (for checks)."""
+        statement, profile = self._all_usage
+        statement.fetch_size = _PAGE_SIZE
+        return _usages(self._session.execute(statement,
+                                             execution_profile=profile))
+
+    def claim(self, node_uuid, generation, consumer_uuid, resources, ttl):
+        """Take ``resources`` for ``consumer_uuid`` if the node is unchanged.
+
+        Returns the node's new generation.  Raises ``HostConflict`` (with
+        the generation found) when the node changed since ``generation``
+        was read, ``HostNotFound`` when it has no row.
+        """
+        result = self._execute(self._claim, (
+            generation + 1, node_uuid, generation,
+            node_uuid, consumer_uuid, resources, ttl))
+        if not result.was_applied:
+            found = getattr(result.one(), 'generation', None)
+            if found is None:
+                raise exception.HostNotFound(node=node_uuid)
+            raise exception.HostConflict(node=node_uuid, expected=generation,
+                                         found=found)
+        return generation + 1
+
+    def release(self, node_uuid, consumer_uuid):
+        """Delete a claim; True if there was one."""
+        return self._execute(self._release,
+                             (node_uuid, consumer_uuid)).was_applied

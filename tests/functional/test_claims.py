@@ -1,0 +1,138 @@
+"""Claims by lightweight transaction on a real Cassandra: no double booking."""
+
+import multiprocessing
+import random
+import time
+import uuid
+
+from nova_cassandra.claims import capacity
+from nova_cassandra.claims import cassandra_claim
+from nova_cassandra.store import claims
+from nova_cassandra.store import hosts
+from nova_cassandra.store import session as session_mod
+from tests.functional import base
+
+ONE_VCPU = {'VCPU': 1, 'MEMORY_MB': 512}
+
+
+def _node(vcpus):
+    return hosts.HostRecord(
+        node_uuid=uuid.uuid4(), host='compute1', nodename='n%d' % vcpus,
+        capacity={'VCPU': vcpus, 'MEMORY_MB': 65536},
+        reserved={'MEMORY_MB': 0}, allocation_ratio={'VCPU': 1.0},
+        used={'VCPU': 0, 'MEMORY_MB': 0})
+
+
+def _scheduler(keyspace, nodes, requests, seed, results):
+    """One scheduler process: each request tries the nodes in its order."""
+    conf = base.cassandra_options(keyspace=keyspace)
+    session = session_mod.connect(conf.cassandra)
+    store = claims.ClaimStore(session, keyspace)
+    order = random.Random(seed)
+    placed = []
+    for _ in range(requests):
+        consumer = uuid.uuid4()
+        for node in order.sample(nodes, len(nodes)):
+            if cassandra_claim.claim(store, node, consumer, ONE_VCPU, 300):
+                placed.append((str(consumer), str(node)))
+                break
+    results.put((placed, cassandra_claim.COUNTERS.snapshot()))
+    session.cluster.shutdown()
+
+
+class TestClaims(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.ks = self.useFixture(base.CassandraKeyspace())
+        self.hosts = hosts.HostStore(self.ks.session, self.ks.keyspace)
+        self.claims = claims.ClaimStore(self.ks.session, self.ks.keyspace)
+
+    def _create(self, vcpus):
+        return self.hosts.create(_node(vcpus))
+
+    def test_racing_schedulers_fill_exactly_and_never_double_book(self):
+        """4 processes × 15 requests for 3 × 5 slots of 1 VCPU."""
+        nodes = [self._create(5).node_uuid for _ in range(3)]
+        ctx = multiprocessing.get_context('spawn')
+        results = ctx.Queue()
+        procs = [ctx.Process(target=_scheduler,
+                             args=(self.ks.keyspace, nodes, 15, seed, results))
+                 for seed in range(4)]
+        for proc in procs:
+            proc.start()
+        outcomes = [results.get(timeout=90) for _ in procs]
+        for proc in procs:
+            proc.join(30)
+            self.assertEqual(0, proc.exitcode)
+
+        placed = [p for placements, _ in outcomes for p in placements]
+        self.assertEqual(15, len(placed))
+        self.assertEqual(15, len({consumer for consumer, _ in placed}))
+        usages = list(self.claims.all_usage())
+        self.assertEqual(3, len(usages))
+        for usage in usages:
+            self.assertEqual([], capacity.violations(usage))
+            self.assertEqual(5, usage.claimed('VCPU'))
+        stored = {(str(c.consumer_uuid), str(u.record.node_uuid))
+                  for u in usages for c in u.claims}
+        self.assertEqual(set(placed), stored)
+
+    def test_claim_that_does_not_fit_is_refused(self):
+        node = self._create(2).node_uuid
+        self.assertFalse(cassandra_claim.claim(
+            self.claims, node, uuid.uuid4(), {'VCPU': 3}, 300))
+        self.assertFalse(cassandra_claim.claim(
+            self.claims, node, uuid.uuid4(), {'PCI_DEVICE': 1}, 300))
+        self.assertEqual([], self.claims.node_usage(node).claims)
+
+    def test_stale_generation_is_refused(self):
+        node = self._create(4)
+        self.claims.claim(node.node_uuid, 1, uuid.uuid4(), ONE_VCPU, 300)
+        e = self.assertRaises(
+            claims.exception.HostConflict, self.claims.claim,
+            node.node_uuid, 1, uuid.uuid4(), ONE_VCPU, 300)
+        self.assertEqual(2, e.kwargs['found'])
+        self.assertEqual(1, len(self.claims.node_usage(node.node_uuid).claims))
+
+    def test_release_frees_the_claim(self):
+        node = self._create(1).node_uuid
+        consumer = uuid.uuid4()
+        self.assertTrue(cassandra_claim.claim(self.claims, node, consumer,
+                                              ONE_VCPU, 300))
+        self.assertFalse(cassandra_claim.claim(self.claims, node,
+                                               uuid.uuid4(), ONE_VCPU, 300))
+        self.assertTrue(self.claims.release(node, consumer))
+        self.assertFalse(self.claims.release(node, consumer))
+        self.assertTrue(cassandra_claim.claim(self.claims, node,
+                                              uuid.uuid4(), ONE_VCPU, 300))
+
+    def test_expired_claim_stops_counting(self):
+        node = self._create(1).node_uuid
+        self.assertTrue(cassandra_claim.claim(self.claims, node, uuid.uuid4(),
+                                              ONE_VCPU, 2))
+        self.assertFalse(capacity.fits(self.claims.node_usage(node),
+                                       ONE_VCPU))
+        time.sleep(3)
+        usage = self.claims.node_usage(node)
+        self.assertEqual([], usage.claims)
+        self.assertTrue(capacity.fits(usage, ONE_VCPU))
+
+    def test_compute_folds_claim_into_usage_atomically(self):
+        node = self._create(2)
+        consumer = uuid.uuid4()
+        self.assertTrue(cassandra_claim.claim(self.claims, node.node_uuid,
+                                              consumer, ONE_VCPU, 300))
+        usage = self.claims.node_usage(node.node_uuid)
+        record = self.hosts.get(node.node_uuid, latest=True)
+        record.used = {'VCPU': 1, 'MEMORY_MB': 512}
+        self.hosts.update(record, fold=[consumer])
+        usage = self.claims.node_usage(node.node_uuid)
+        self.assertEqual([], usage.claims)
+        self.assertEqual(1, usage.record.used['VCPU'])
+        self.assertEqual(3, usage.record.generation)
+
+    def test_unknown_node(self):
+        self.assertRaises(claims.exception.HostNotFound,
+                          cassandra_claim.claim, self.claims, uuid.uuid4(),
+                          uuid.uuid4(), ONE_VCPU, 300)
