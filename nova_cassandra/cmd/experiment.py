@@ -1,24 +1,33 @@
 """``nova-cassandra-experiment``: the measured answer to the 2015 proposal.
 
   nova-cassandra-experiment --config-file nova.conf [--preset smoke]
+                            [--setups stock,cassandra,mysql]
                             [--output-dir DIR]
 
 Presets:
 
 ``smoke``
     host state round trip through the store on the stack's Cassandra
-    (create, compare-and-set update, fast and quorum reads, paged list).
-
-The experiment works in a scratch keyspace of its own, dropped at the end,
-never in the keyspace the cloud uses.
+    (create, compare-and-set update, fast and quorum reads, paged list),
+    in a scratch keyspace of its own, dropped at the end.
+``quick``, ``standard``
+    the scheduler experiment (``nova_cassandra.experiment.runner``): a
+    fake compute fleet, K real nova-schedulers, a seeded stream of
+    ``select_destinations`` calls, for each set-up nova can run.
 """
 
+import dataclasses
 import datetime
+import os
+import signal
+import sys
 
 from oslo_config import cfg
 
 from nova_cassandra.cmd import common
+from nova_cassandra.experiment import presets
 from nova_cassandra.experiment import report
+from nova_cassandra.experiment import runner
 from nova_cassandra.experiment import smoke
 from nova_cassandra.store import hosts
 from nova_cassandra.store import schema
@@ -26,11 +35,14 @@ from nova_cassandra.store import session as session_mod
 
 CONF = common.CONF
 
-PRESETS = {'smoke': {'hosts': 200}}
+SMOKE = {'hosts': 200}
 
 cli_opts = [
-    cfg.StrOpt('preset', default='smoke', choices=sorted(PRESETS),
+    cfg.StrOpt('preset', default='smoke',
+               choices=['smoke'] + sorted(presets.PRESETS),
                help='Which experiment to run.'),
+    cfg.ListOpt('setups', default=[s.name for s in presets.SETUPS],
+                help='Scheduler set-ups to run (scheduler presets only).'),
     cfg.StrOpt('output-dir', default='experiment-results',
                help='Directory the JSON and PNG results are written to.'),
     cfg.StrOpt('scratch-keyspace', default='nova_cassandra_experiment',
@@ -54,11 +66,53 @@ def _run_smoke(preset):
     return result
 
 
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat()
+
+
+def _stop_on_sigterm(signum, frame):
+    # Unwind through every ``finally``: the services started get stopped.
+    sys.exit(128 + signum)
+
+
+def _run_schedulers():
+    preset = presets.PRESETS[CONF.preset]
+    chosen = [s for s in presets.SETUPS if s.name in CONF.setups]
+    reasons = runner.availability(chosen, CONF)
+    for name, reason in sorted(reasons.items()):
+        if reason:
+            print('%s: not available: %s' % (name, reason))
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    started = _now()
+    runs = runner.Experiment(
+        preset, CONF, os.path.abspath(os.path.join(
+            CONF.output_dir, 'run-%s' % CONF.preset))).run(
+        [s for s in chosen if reasons[s.name] is None])
+    result = {
+        'preset': CONF.preset, 'started_at': started, 'finished_at': _now(),
+        'cpus': os.cpu_count(), 'parameters': dataclasses.asdict(preset),
+        'setups': {s.name: {'description': s.description,
+                            'available': reasons[s.name] is None,
+                            'reason': reasons[s.name]} for s in chosen},
+        'runs': runs,
+    }
+    json_path, png_path = report.output_paths(CONF.output_dir, CONF.preset)
+    print(report.runs_table(runs))
+    print('\nCPU ms per placement by process group:')
+    print(report.cpu_table(runs))
+    report.write_json(result, json_path)
+    report.write_runs_plot(runs, 'nova-cassandra %s: %d requests per run'
+                           % (CONF.preset, preset.requests), png_path)
+    print('wrote %s and %s' % (json_path, png_path))
+    return 1 if any(run['capacity_violations'] or run['errors'] or
+                    run['missing_allocations'] for run in runs) else 0
+
+
 def _run():
-    preset = PRESETS[CONF.preset]
-    result = _run_smoke(preset)
-    result.update(preset=CONF.preset, finished_at=datetime.datetime.now(
-        datetime.timezone.utc).isoformat())
+    if CONF.preset != 'smoke':
+        return _run_schedulers()
+    result = _run_smoke(SMOKE)
+    result.update(preset=CONF.preset, finished_at=_now())
     json_path, png_path = report.output_paths(CONF.output_dir, CONF.preset)
     print(report.table(result['operations']))
     print('hosts: %d, mismatches between written and read: %d'

@@ -4,20 +4,66 @@ import json
 import os
 
 
-def table(operations):
-    """Rows of per-operation figures, aligned for a terminal."""
-    header = ('operation', 'count', 'mean ms', 'p50 ms', 'p95 ms', 'p99 ms')
-    rows = [header]
-    for name, figures in operations.items():
-        rows.append((name, str(figures['count'])) + tuple(
-            '%.2f' % figures[key]
-            for key in ('mean_ms', 'p50_ms', 'p95_ms', 'p99_ms')))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+def _aligned(rows):
+    """Rows of cells as text: first column left-aligned, others right."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return '\n'.join('  '.join(cell.ljust(width) if i == 0 else
                                cell.rjust(width)
                                for i, (cell, width) in
                                enumerate(zip(row, widths)))
                      for row in rows)
+
+
+def table(operations):
+    """Rows of per-operation figures, aligned for a terminal."""
+    rows = [('operation', 'count', 'mean ms', 'p50 ms', 'p95 ms', 'p99 ms')]
+    for name, figures in operations.items():
+        rows.append((name, str(figures['count'])) + tuple(
+            '%.2f' % figures[key]
+            for key in ('mean_ms', 'p50_ms', 'p95_ms', 'p99_ms')))
+    return _aligned(rows)
+
+
+# (header, value of a run record) of the scheduler runs' table.
+RUN_COLUMNS = (
+    ('set-up', lambda r: r['setup']),
+    ('hosts', lambda r: r['hosts']),
+    ('K', lambda r: r['schedulers']),
+    ('placed', lambda r: '%d/%d' % (r['placed'], r['requests'])),
+    ('place/s', lambda r: '%.1f' % r['placements_per_s']),
+    ('p50 ms', lambda r: '%.0f' % r['latency']['p50_ms']),
+    ('p95 ms', lambda r: '%.0f' % r['latency']['p95_ms']),
+    ('p99 ms', lambda r: '%.0f' % r['latency']['p99_ms']),
+    ('gen 409', lambda r: r['claims']['generation_conflicts']),
+    ('cap 409', lambda r: r['claims']['capacity_conflicts']),
+    ('NVH true', lambda r: '%d (%d by design)' % (
+        r['novalidhost_true'], r['novalidhost_expected'])),
+    ('NVH false', lambda r: r['novalidhost_false']),
+    ('violations', lambda r: len(r['capacity_violations'])),
+    ('errors', lambda r: r['errors']),
+)
+
+
+def runs_table(runs):
+    """The scheduler runs, one row each, aligned for a terminal."""
+    rows = [tuple(header for header, _ in RUN_COLUMNS)]
+    rows += [tuple(str(value(run)) for _, value in RUN_COLUMNS)
+             for run in runs]
+    return _aligned(rows)
+
+
+def cpu_table(runs):
+    """CPU milliseconds per placement by process group, one row a run."""
+    groups = sorted({g for run in runs for g in run['cpu_ms_per_placement']})
+    rows = [('set-up', 'hosts', 'K') + tuple(groups) + ('total',)]
+    for run in runs:
+        per = run['cpu_ms_per_placement']
+        rows.append((run['setup'], str(run['hosts']),
+                     str(run['schedulers'])) +
+                    tuple('%.1f' % per[g] if per.get(g) is not None else '-'
+                          for g in groups) +
+                    ('%.1f' % sum(v for v in per.values() if v),))
+    return _aligned(rows)
 
 
 def write_json(result, path):
@@ -43,6 +89,37 @@ def write_plot(operations, title, path):
     axes.set_ylabel('latency (ms)')
     axes.set_title(title)
     axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    pyplot.close(figure)
+
+
+def write_runs_plot(runs, title, path):
+    """Placements/s and p99 latency against K, a line per set-up × hosts."""
+    import matplotlib
+    matplotlib.use('Agg')
+    from matplotlib import pyplot
+
+    lines = {}
+    for run in runs:
+        lines.setdefault('%s, %d hosts' % (run['setup'], run['hosts']),
+                         []).append(run)
+    figure, (rate, p99) = pyplot.subplots(1, 2, figsize=(11, 4.5))
+    for label, line in sorted(lines.items()):
+        line.sort(key=lambda run: run['schedulers'])
+        ks = [run['schedulers'] for run in line]
+        rate.plot(ks, [run['placements_per_s'] for run in line], 'o-',
+                  label=label)
+        p99.plot(ks, [run['latency']['p99_ms'] for run in line], 'o-',
+                 label=label)
+    for axes, ylabel in ((rate, 'placements/s'),
+                         (p99, 'p99 select_destinations (ms)')):
+        axes.set_xlabel('schedulers (K)')
+        axes.set_ylabel(ylabel)
+        axes.set_xticks(sorted({run['schedulers'] for run in runs}))
+        axes.set_ylim(bottom=0)
+        axes.legend()
+    figure.suptitle(title)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     pyplot.close(figure)

@@ -7,8 +7,8 @@ import time
 class Latencies:
     """Wall-clock durations of one kind of operation, in seconds."""
 
-    def __init__(self):
-        self.samples = []
+    def __init__(self, samples=()):
+        self.samples = list(samples)
 
     def time(self, func, *args, **kwargs):
         """Call ``func``, record how long it took, return its result."""

@@ -1,0 +1,89 @@
+"""An independent check of a run, from placement's own records.
+
+After a run, re-reads every fleet provider's inventories and allocations
+and checks, without trusting any scheduler: that no provider holds more
+than ``(total - reserved) * allocation_ratio`` of any resource class (a
+capacity violation, i.e. a double booking); that every placement the
+scheduler reported holds an allocation on the node it named; and whether
+each NoValidHost was true (no node could hold the request) or false (a
+node still had room for it after the run).  Allocations only grow during
+a run, so a node with room at the end had room when the request failed:
+a false NoValidHost found this way is certain.
+"""
+
+import collections
+
+Violation = collections.namedtuple('Violation',
+                                   'rp_uuid resource_class used capacity')
+
+
+def capacity(inventory):
+    """What placement lets allocations add up to for one inventory."""
+    return int((inventory['total'] - inventory['reserved']) *
+               inventory['allocation_ratio'])
+
+
+def usage(allocations):
+    """``{resource class: amount}`` summed over a provider's consumers."""
+    used = collections.Counter()
+    for resources in allocations.values():
+        used.update(resources)
+    return used
+
+
+def violations(inventories, allocations):
+    """Capacity violations over ``{rp: inventories}``, ``{rp: allocations}``.
+
+    ``allocations`` maps each provider to ``{consumer: {rc: amount}}``.
+    """
+    found = []
+    for rp_uuid, rp_inventories in sorted(inventories.items()):
+        used = usage(allocations.get(rp_uuid, {}))
+        for rc, amount in sorted(used.items()):
+            limit = capacity(rp_inventories[rc]) if rc in rp_inventories \
+                else 0
+            if amount > limit:
+                found.append(Violation(rp_uuid, rc, amount, limit))
+    return found
+
+
+def fits(inventories, allocations, resources):
+    """Whether one provider can take ``resources`` on top of its usage."""
+    used = usage(allocations)
+    for rc, amount in resources.items():
+        inventory = inventories.get(rc)
+        if inventory is None or amount > inventory['max_unit']:
+            return False
+        if used[rc] + amount > capacity(inventory):
+            return False
+    return True
+
+
+def check(inventories, allocations, placed, refused):
+    """The run's verdict.
+
+    :param placed: ``{consumer: rp_uuid}`` the scheduler reported placed
+    :param refused: ``{consumer: {rc: amount}}`` that got NoValidHost
+    """
+    holders = collections.defaultdict(set)
+    for rp_uuid, rp_allocations in allocations.items():
+        for consumer in rp_allocations:
+            holders[consumer].add(rp_uuid)
+    false_nvh = sum(
+        any(fits(inventories[rp], allocations.get(rp, {}), resources)
+            for rp in inventories)
+        for resources in refused.values())
+    return {
+        'capacity_violations': [v._asdict() for v in
+                                violations(inventories, allocations)],
+        'missing_allocations': sum(holders.get(consumer) != {rp_uuid}
+                                   for consumer, rp_uuid in placed.items()),
+        'novalidhost_true': len(refused) - false_nvh,
+        'novalidhost_false': false_nvh,
+    }
+
+
+def read(placement, rp_uuids):
+    """``(inventories, allocations)`` of the providers, from placement."""
+    return ({rp: placement.inventories(rp) for rp in rp_uuids},
+            {rp: placement.allocations(rp) for rp in rp_uuids})

@@ -1,0 +1,93 @@
+"""nova's fake virt driver as a fleet: many nodes of a few sizes per service.
+
+``nova.virt.fake.FakeDriver`` gives every node the same huge size and a
+node uuid that changes with each process.  The experiment wants hosts of a
+few capacities (as a real cloud has) and uuids that stay put for the life
+of one fleet, so that placement's resource providers and nova's
+``compute_nodes`` rows agree across restarts of a compute service.
+
+nova loads drivers from ``nova.virt`` only: the fleet's ``nova-compute``
+(``nova_cassandra.experiment.compute``) registers this module as
+``nova.virt.<ALIAS>`` and sets ``compute_driver = <ALIAS>.FleetDriver``.
+"""
+
+import collections
+import uuid
+
+from nova.virt import fake
+import os_resource_classes as orc
+from oslo_config import cfg
+
+ALIAS = 'nc_experiment_fleet'
+NODE_PREFIX = 'nc-exp-node-'
+NODE_NAME = NODE_PREFIX + '%05d'
+
+NodeSize = collections.namedtuple('NodeSize',
+                                  'name vcpus memory_mb local_gb')
+
+# Node i has size SIZES[i % len(SIZES)]: half medium, a quarter each of
+# small and large.
+SIZES = (NodeSize('small', 16, 65536, 1000),
+         NodeSize('medium', 32, 131072, 2000),
+         NodeSize('large', 64, 262144, 4000),
+         NodeSize('medium', 32, 131072, 2000))
+
+fleet_group = cfg.OptGroup('experiment_fleet',
+                           help='The nodes one fleet compute service runs.')
+fleet_opts = [
+    cfg.StrOpt('fleet_id', default='',
+               help='Names the fleet; node uuids derive from it.'),
+    cfg.IntOpt('first_node', default=0, min=0,
+               help='Index of the first node of this compute service.'),
+    cfg.IntOpt('node_count', default=1, min=1,
+               help='How many nodes this compute service runs.'),
+]
+
+CONF = cfg.CONF
+CONF.register_group(fleet_group)
+CONF.register_opts(fleet_opts, group=fleet_group)
+
+
+def node_size(index):
+    return SIZES[index % len(SIZES)]
+
+
+def node_uuid(fleet_id, nodename):
+    return str(uuid.uuid5(uuid.NAMESPACE_URL,
+                          'nc-experiment:%s/%s' % (fleet_id, nodename)))
+
+
+class FleetDriver(fake.FakeDriver):
+    """Nodes ``first_node`` .. ``first_node + node_count - 1``, sized."""
+
+    def init_host(self, host):
+        super().init_host(host)
+        opts = CONF.experiment_fleet
+        indexes = range(opts.first_node, opts.first_node + opts.node_count)
+        self._sizes = {NODE_NAME % i: node_size(i) for i in indexes}
+        self._set_nodes(list(self._sizes))
+
+    def get_available_resource(self, nodename):
+        resources = super().get_available_resource(nodename)
+        if resources:
+            size = self._sizes[nodename]
+            resources.update(
+                vcpus=size.vcpus, memory_mb=size.memory_mb,
+                local_gb=size.local_gb,
+                uuid=node_uuid(CONF.experiment_fleet.fleet_id, nodename))
+        return resources
+
+    def update_provider_tree(self, provider_tree, nodename,
+                             allocations=None):
+        super().update_provider_tree(provider_tree, nodename, allocations)
+        size = self._sizes[nodename]
+        inventory = provider_tree.data(nodename).inventory
+        for rc, total in ((orc.VCPU, size.vcpus),
+                          (orc.MEMORY_MB, size.memory_mb),
+                          (orc.DISK_GB, size.local_gb)):
+            inventory[rc].update(total=total, max_unit=total)
+        provider_tree.update_inventory(nodename, inventory)
+
+    def get_nodenames_by_uuid(self, refresh=False):
+        fleet_id = CONF.experiment_fleet.fleet_id
+        return {node_uuid(fleet_id, n): n for n in self.get_available_nodes()}

@@ -1,0 +1,135 @@
+"""The fake compute fleet: real nova-compute services, many nodes each.
+
+One ``nova-conductor`` (computes reach the database through it) and
+``ceil(hosts / nodes_per_compute)`` ``nova-compute`` services running the
+fleet driver.  They register compute nodes and resource providers as real
+computes do, and send the schedulers their instance info.  Every record of
+the fleet (providers, allocations, services, host mappings) is removed
+before it starts and after it stops.
+"""
+
+import sys
+import uuid
+
+from nova import context as nova_context
+from nova import exception as nova_exception
+from nova import objects
+from nova.objects import host_mapping
+from oslo_log import log as logging
+
+from nova_cassandra.experiment import checker
+from nova_cassandra.experiment import fake_driver
+from nova_cassandra.experiment import processes
+
+LOG = logging.getLogger(__name__)
+
+COMPUTE_HOST = 'nc-exp-compute-%d'
+CONDUCTOR_HOST = 'nc-exp-conductor'
+FILL_PROJECT = 'nc-experiment-fill'
+# How often each compute casts its instance list to the schedulers.  nova's
+# default is 120 s; 10 s lets a new scheduler trust the casts (its second
+# sync from a host marks it up to date) before it is measured.
+SYNC_INTERVAL = 10
+# A real compute runs its resource audit on a machine of its own: here it
+# would share the two cores with what is measured, so it runs only at
+# start-up, when it creates the nodes.
+COMPUTE_CONF = {'DEFAULT': {
+    'compute_driver': fake_driver.ALIAS + '.FleetDriver',
+    'update_resources_interval': -1,
+    'scheduler_instance_sync_interval': SYNC_INTERVAL,
+}}
+
+
+def purge(placement):
+    """Remove every provider, allocation, service and mapping of fleets."""
+    context = nova_context.get_admin_context()
+    for rp_uuid in placement.providers(fake_driver.NODE_PREFIX):
+        for consumer in placement.allocations(rp_uuid):
+            placement.delete_allocations(consumer)
+        placement.delete_provider(rp_uuid)
+    for service in objects.ServiceList.get_all(context):
+        if service.host.startswith(('nc-exp-compute-', CONDUCTOR_HOST)):
+            try:
+                objects.HostMapping.get_by_host(context,
+                                                service.host).destroy()
+            except nova_exception.HostMappingNotFound:
+                pass
+            service.destroy()
+
+
+class Fleet(processes.ProcessGroup):
+
+    def __init__(self, hosts, nodes_per_compute, config_files, compute_conf,
+                 run_dir, placement):
+        super().__init__()
+        self.hosts = hosts
+        self.nodes_per_compute = nodes_per_compute
+        self.config_files = config_files
+        self.compute_conf = compute_conf
+        self.run_dir = run_dir
+        self.placement = placement
+        self.fleet_id = uuid.uuid4().hex
+        self.providers = {}
+
+    @property
+    def compute_hosts(self):
+        return [COMPUTE_HOST % i for i in
+                range(-(-self.hosts // self.nodes_per_compute))]
+
+    def start_all(self, timeout):
+        purge(self.placement)
+        self.start(processes.Process(
+            'conductor', [processes.venv_command('nova-conductor')],
+            self.config_files, {'DEFAULT': {'host': CONDUCTOR_HOST},
+                                'conductor': {'workers': 1}},
+            self.run_dir))
+        for i, host in enumerate(self.compute_hosts):
+            first = i * self.nodes_per_compute
+            count = min(self.nodes_per_compute, self.hosts - first)
+            self.start(processes.Process(
+                host, [sys.executable,
+                       '-m', 'nova_cassandra.experiment.compute'],
+                self.config_files, processes.merge_conf(
+                    COMPUTE_CONF, {'DEFAULT': {'host': host},
+                                   'experiment_fleet': {
+                                       'fleet_id': self.fleet_id,
+                                       'first_node': first,
+                                       'node_count': count}},
+                    self.compute_conf),
+                self.run_dir))
+        self.wait_for('%d resource providers in placement' % self.hosts,
+                      self._registered, timeout, interval=2)
+        mappings = host_mapping.discover_hosts(
+            nova_context.get_admin_context())
+        LOG.info('fleet of %d nodes up; %d compute hosts mapped',
+                 self.hosts, len(mappings))
+
+    def _registered(self):
+        providers = self.placement.providers(fake_driver.NODE_PREFIX)
+        if len(providers) < self.hosts:
+            return False
+        self.inventories = {rp: self.placement.inventories(rp)
+                            for rp in providers}
+        self.providers = providers
+        return all(self.inventories.values())
+
+    def fill(self, share):
+        """Allocate ``share`` of every node's capacity to a consumer."""
+        for rp_uuid, inventories in sorted(self.inventories.items()):
+            self.placement.allocate(
+                str(uuid.uuid5(uuid.NAMESPACE_URL, 'fill/' + rp_uuid)),
+                rp_uuid, {rc: int(share * checker.capacity(inventory))
+                          for rc, inventory in inventories.items()},
+                FILL_PROJECT, FILL_PROJECT)
+
+    def capacity(self):
+        """Total capacity of the fleet per resource class."""
+        total = {}
+        for inventories in self.inventories.values():
+            for rc, inventory in inventories.items():
+                total[rc] = total.get(rc, 0) + checker.capacity(inventory)
+        return total
+
+    def stop(self):
+        super().stop()
+        purge(self.placement)

@@ -1,0 +1,185 @@
+"""The scheduler experiment: every available set-up × hosts × K, measured.
+
+For each host count a fleet is started per set-up and pre-filled so that
+the stream's requests that can fit bring it to the preset's target fill.
+Each (set-up, K) run then starts from the same state: the stream's
+allocations from an earlier run are deleted, K fresh schedulers start,
+each gets warm-up requests (whose allocations are deleted too), and the
+seeded stream goes through ``select_destinations`` while CPU is counted.
+The schedulers stop and placement's records are checked.
+"""
+
+from concurrent import futures
+import os
+
+from nova import objects
+from nova import rpc
+from oslo_log import log as logging
+
+from nova_cassandra import exception
+from nova_cassandra.experiment import checker
+from nova_cassandra.experiment import cpu
+from nova_cassandra.experiment import fleet as fleet_mod
+from nova_cassandra.experiment import placement as placement_mod
+from nova_cassandra.experiment import schedulers as schedulers_mod
+from nova_cassandra.experiment import stats
+from nova_cassandra.experiment import workload
+from nova_cassandra.store import session as session_mod
+
+LOG = logging.getLogger(__name__)
+
+READY_TIMEOUT = 180
+
+
+def _cassandra_answers(conf):
+    session_mod.connect(conf.cassandra).cluster.shutdown()
+
+
+# Extra services a set-up may need: name -> check that raises if absent.
+SERVICE_CHECKS = {'cassandra': _cassandra_answers}
+
+
+def availability(setups, conf):
+    """``{name: None if available else why not}``."""
+    found = {}
+    for setup in setups:
+        unknown = setup.unknown_options(conf)
+        found[setup.name] = (
+            'nova lacks %s (patch series not applied)' % ', '.join(unknown)
+            if unknown else None)
+        for service in setup.services:
+            if found[setup.name] is None:
+                try:
+                    SERVICE_CHECKS[service](conf)
+                except (exception.NovaCassandraError,
+                        *session_mod.DRIVER_ERRORS) as e:
+                    found[setup.name] = '%s unavailable: %s' % (service, e)
+    return found
+
+
+class Experiment:
+
+    def __init__(self, preset, conf, run_dir, progress=print):
+        self.preset = preset
+        self.conf = conf
+        self.run_dir = run_dir
+        self.progress = progress
+        objects.register_all()
+        rpc.init(conf)
+        self.placement = placement_mod.Placement()
+        self.caller = workload.SchedulerCaller()
+        self.stream = workload.stream(preset.seed, preset.requests,
+                                      preset.oversized)
+        self.warmup = workload.stream(preset.seed + 1,
+                                      2 * max(preset.schedulers), 0)
+
+    def run(self, setups):
+        """Run every set-up; return the per-run records."""
+        runs = []
+        for hosts in self.preset.hosts:
+            for setup in setups:
+                runs += self._run_fleet(setup, hosts)
+        return runs
+
+    def _run_fleet(self, setup, hosts):
+        run_dir = os.path.join(self.run_dir, '%s-%d' % (setup.name, hosts))
+        os.makedirs(run_dir, exist_ok=True)
+        fleet = fleet_mod.Fleet(hosts, self.preset.nodes_per_compute,
+                                self.conf.config_file, setup.compute_conf,
+                                run_dir, self.placement)
+        try:
+            self.progress('%s, %d hosts: starting the fleet' %
+                          (setup.name, hosts))
+            fleet.start_all(timeout=120 + hosts)
+            share = self._fill_share(fleet.capacity())
+            fleet.fill(share)
+            runs = []
+            for k in self.preset.schedulers:
+                self.progress('%s, %d hosts, K=%d: running %d requests'
+                              % (setup.name, hosts, k, len(self.stream)))
+                record = self._run_once(setup, fleet, k, run_dir)
+                record.update(hosts=hosts, prefill=round(share, 4))
+                self.progress('  ' + _one_line(record))
+                runs.append(record)
+            return runs
+        finally:
+            fleet.stop()
+
+    def _fill_share(self, capacity):
+        demand = workload.demand(self.stream)
+        share = self.preset.target_fill - max(
+            amount / capacity[rc] for rc, amount in demand.items())
+        if share < 0:
+            raise ValueError('%d requests need more than %.0f%% of the '
+                             'fleet' % (len(self.stream),
+                                        100 * self.preset.target_fill))
+        return share
+
+    def _reset(self, requests):
+        with futures.ThreadPoolExecutor(8) as pool:
+            list(pool.map(self.placement.delete_allocations,
+                          [r.instance_uuid for r in requests]))
+
+    def _run_once(self, setup, fleet, k, run_dir):
+        self._reset(self.stream + self.warmup)
+        schedulers = schedulers_mod.Schedulers(
+            k, self.conf.config_file, setup.scheduler_conf,
+            os.path.join(run_dir, 'k%d' % k), self.conf.transport_url)
+        os.makedirs(schedulers.run_dir, exist_ok=True)
+        try:
+            schedulers.start_all(fleet.compute_hosts,
+                                 fleet_mod.SYNC_INTERVAL, READY_TIMEOUT)
+            workload.drive(self.warmup, self.caller, k, READY_TIMEOUT)
+            self._reset(self.warmup)
+            schedulers.mark()
+            window = cpu.Window({'schedulers': schedulers.pids(),
+                                 'fleet': fleet.pids()})
+            window.start()
+            outcomes, seconds = workload.drive(
+                self.stream, self.caller, self.preset.concurrency,
+                self.preset.run_timeout)
+            cpu_ms = window.stop()
+            conflicts = schedulers.claim_conflicts()
+        finally:
+            schedulers.stop()
+        inventories, allocations = checker.read(self.placement,
+                                                fleet.providers)
+        return _record(setup.name, k, outcomes, seconds, cpu_ms, conflicts,
+                       checker.check(
+                           inventories, allocations,
+                           placed={o.request.instance_uuid: o.node
+                                   for o in outcomes if o.node},
+                           refused={o.request.instance_uuid:
+                                    workload.resources(o.request.flavor)
+                                    for o in outcomes
+                                    if o.error == workload.NOVALIDHOST}))
+
+
+def _record(setup, k, outcomes, seconds, cpu_ms, conflicts, verdict):
+    placed = sum(1 for o in outcomes if o.node)
+    errors = [o.error for o in outcomes
+              if o.error not in (None, workload.NOVALIDHOST)]
+    record = {
+        'setup': setup, 'schedulers': k, 'requests': len(outcomes),
+        'placed': placed, 'seconds': round(seconds, 3),
+        'placements_per_s': round(placed / seconds, 2),
+        'latency': stats.Latencies([o.seconds for o in outcomes]).summary(),
+        'novalidhost_expected': sum(
+            1 for o in outcomes if o.request.flavor is workload.OVERSIZED),
+        'errors': len(errors), 'first_errors': errors[:3],
+        'claims': conflicts,
+        'cpu_ms': {group: round(ms) for group, ms in cpu_ms.items()},
+        'cpu_ms_per_placement': {
+            group: round(ms / placed, 2) if placed else None
+            for group, ms in cpu_ms.items()},
+    }
+    record.update(verdict)
+    return record
+
+
+def _one_line(record):
+    return ('%(placed)d placed, %(placements_per_s).1f/s, p99 %(p99).0f ms, '
+            'NoValidHost %(novalidhost_true)d true / %(novalidhost_false)d '
+            'false, %(violations)d violations, %(errors)d errors'
+            % dict(record, p99=record['latency'].get('p99_ms', 0),
+                   violations=len(record['capacity_violations'])))

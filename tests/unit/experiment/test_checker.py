@@ -1,0 +1,75 @@
+import testtools
+
+from nova_cassandra.experiment import checker
+
+
+def _inventory(total, reserved=0, ratio=1.0, max_unit=None):
+    return {'total': total, 'reserved': reserved, 'allocation_ratio': ratio,
+            'max_unit': max_unit or total}
+
+
+INVENTORIES = {
+    'rp1': {'VCPU': _inventory(16, ratio=4.0),
+            'MEMORY_MB': _inventory(65536, reserved=512)},
+    'rp2': {'VCPU': _inventory(32, ratio=4.0),
+            'MEMORY_MB': _inventory(131072, reserved=512)},
+}
+
+
+class TestCapacity(testtools.TestCase):
+
+    def test_ratio_applies_after_reserved(self):
+        self.assertEqual(64, checker.capacity(_inventory(16, 0, 4.0)))
+        self.assertEqual(90, checker.capacity(_inventory(100, 10, 1.0)))
+        self.assertEqual(135, checker.capacity(_inventory(100, 10, 1.5)))
+
+
+class TestViolations(testtools.TestCase):
+
+    def test_full_but_not_over_is_fine(self):
+        allocations = {'rp1': {'fill': {'MEMORY_MB': 60000},
+                               'vm1': {'MEMORY_MB': 5024, 'VCPU': 64}}}
+        self.assertEqual([], checker.violations(INVENTORIES, allocations))
+
+    def test_planted_double_booking_is_found(self):
+        # Two schedulers each saw 8 GiB free on rp1 and both took it.
+        allocations = {'rp1': {'fill': {'MEMORY_MB': 57024},
+                               'vm1': {'MEMORY_MB': 8192},
+                               'vm2': {'MEMORY_MB': 8192}},
+                       'rp2': {'vm3': {'MEMORY_MB': 8192}}}
+        self.assertEqual(
+            [checker.Violation('rp1', 'MEMORY_MB', 73408, 65024)],
+            checker.violations(INVENTORIES, allocations))
+
+    def test_allocation_without_inventory_is_a_violation(self):
+        allocations = {'rp2': {'vm1': {'DISK_GB': 1}}}
+        self.assertEqual([checker.Violation('rp2', 'DISK_GB', 1, 0)],
+                         checker.violations(INVENTORIES, allocations))
+
+
+class TestCheck(testtools.TestCase):
+
+    def test_verdict(self):
+        allocations = {
+            'rp1': {'fill': {'MEMORY_MB': 65024}},   # full
+            'rp2': {'fill': {'MEMORY_MB': 126000},   # 4560 MB left
+                    'vm1': {'MEMORY_MB': 512}},
+        }
+        verdict = checker.check(
+            INVENTORIES, allocations,
+            placed={'vm1': 'rp2',      # as reported
+                    'vm2': 'rp1'},     # reported, but nothing allocated
+            refused={'big': {'MEMORY_MB': 8192},     # fits nowhere: true
+                     'small': {'MEMORY_MB': 2048},   # fits rp2: false
+                     'wide': {'VCPU': 200}})         # over max_unit: true
+        self.assertEqual({'capacity_violations': [],
+                          'missing_allocations': 1,
+                          'novalidhost_true': 2,
+                          'novalidhost_false': 1}, verdict)
+
+    def test_placement_split_across_providers_is_missing(self):
+        allocations = {'rp1': {'vm1': {'VCPU': 1}},
+                       'rp2': {'vm1': {'VCPU': 1}}}
+        verdict = checker.check(INVENTORIES, allocations,
+                                placed={'vm1': 'rp1'}, refused={})
+        self.assertEqual(1, verdict['missing_allocations'])

@@ -1,0 +1,62 @@
+import os
+import shutil
+
+import fixtures
+import testtools
+
+from nova_cassandra.experiment import cpu
+
+
+def _write_process(proc, pid, ppid, ticks, cmdline, comm='x'):
+    os.makedirs(os.path.join(proc, str(pid)))
+    # utime and stime are fields 14 and 15; comm may hold ") ".
+    fields = ['S', str(ppid)] + ['0'] * 9 + [str(ticks), '0'] + ['0'] * 6
+    with open(os.path.join(proc, str(pid), 'stat'), 'w') as f:
+        f.write('%d (%s) %s\n' % (pid, comm, ' '.join(fields)))
+    with open(os.path.join(proc, str(pid), 'cmdline'), 'wb') as f:
+        f.write(cmdline.replace(' ', '\0').encode())
+
+
+class TestCpu(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.proc = self.useFixture(fixtures.TempDir()).path
+
+    def test_read_process_parses_odd_command_names(self):
+        _write_process(self.proc, 7, 1, 250, 'a b', comm='we) ird')
+        self.assertEqual((1, 250, 'a b'), cpu.read_process(7, self.proc))
+        self.assertIsNone(cpu.read_process(8, self.proc))
+
+    def test_groups(self):
+        processes = {
+            10: (1, 0, 'nova-scheduler'),
+            11: (10, 0, 'nova-scheduler'),          # its forked worker
+            20: (1, 0, 'python -m compute'),
+            30: (1, 0, 'gunicorn placement.wsgi.api:application'),
+            31: (30, 0, 'gunicorn placement.wsgi.api:application'),
+            40: (1, 0, '/usr/sbin/mariadbd --port=3306'),
+            50: (1, 0, 'beam.smp -- -rabbit plugins_dir'),
+            60: (1, 0, 'java org.apache.cassandra.service.CassandraDaemon'),
+            99: (1, 0, 'nova-cassandra-experiment'),
+            100: (99, 0, 'bash'),
+        }
+        self.assertEqual(
+            {10: 'schedulers', 11: 'schedulers', 20: 'fleet',
+             30: 'placement', 31: 'placement', 40: 'mariadb',
+             50: 'rabbitmq', 60: 'cassandra', 99: 'driver'},
+            cpu.groups_of(processes, {'schedulers': {10}, 'fleet': {20}},
+                          driver_pid=99))
+
+    def test_window_counts_only_what_was_used_inside(self):
+        _write_process(self.proc, 10, 1, 100, 'nova-scheduler')
+        _write_process(self.proc, 30, 1, 500, 'placement.wsgi')
+        window = cpu.Window({'schedulers': {10}}, proc=self.proc)
+        window.start()
+        shutil.rmtree(os.path.join(self.proc, '10'))
+        _write_process(self.proc, 10, 1, 130, 'nova-scheduler')
+        _write_process(self.proc, 11, 10, 20, 'nova-scheduler')  # new child
+        used = window.stop()
+        self.assertEqual(50 * cpu.TICK_MS, used['schedulers'])
+        self.assertEqual(0, used['placement'])
+        self.assertEqual(0, used['cassandra'])

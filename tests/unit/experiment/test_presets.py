@@ -1,0 +1,35 @@
+from oslo_config import cfg
+import testtools
+
+from nova_cassandra.experiment import presets
+
+
+class TestSetup(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.conf = cfg.ConfigOpts()
+        self.conf.register_opts([cfg.StrOpt('host_manager')],
+                                group='scheduler')
+        self.conf([], default_config_files=[])
+
+    def test_unknown_options_name_what_nova_lacks(self):
+        setup = presets.Setup(
+            'x', 'test', scheduler_conf={'scheduler': {
+                'host_manager': 'cassandra', 'claims_driver': 'cassandra'}},
+            compute_conf={'compute': {'resource_tracker_hooks': 'c'}})
+        self.assertEqual(['[scheduler] claims_driver',
+                          '[compute] resource_tracker_hooks'],
+                         setup.unknown_options(self.conf))
+
+    def test_stock_needs_nothing(self):
+        stock, = [s for s in presets.SETUPS if s.name == 'stock']
+        self.assertEqual([], stock.unknown_options(self.conf))
+        self.assertEqual((), stock.services)
+
+    def test_presets_fit_their_fleet(self):
+        for preset in presets.PRESETS.values():
+            self.assertLess(0, preset.oversized)
+            self.assertLessEqual(preset.target_fill, 1)
+            self.assertEqual(sorted(preset.schedulers),
+                             list(preset.schedulers))

@@ -1,0 +1,45 @@
+import os
+
+import fixtures
+import testtools
+
+from nova_cassandra.experiment import report
+
+
+def _run(setup, k, rate, p99):
+    return {'setup': setup, 'hosts': 50, 'schedulers': k, 'requests': 100,
+            'placed': 95, 'placements_per_s': rate,
+            'latency': {'p50_ms': 10.0, 'p95_ms': 20.0, 'p99_ms': p99},
+            'claims': {'generation_conflicts': 2, 'capacity_conflicts': 1,
+                       'out_of_retries': 0},
+            'novalidhost_true': 5, 'novalidhost_expected': 5,
+            'novalidhost_false': 0, 'capacity_violations': [], 'errors': 0,
+            'cpu_ms_per_placement': {'schedulers': 12.5, 'placement': 3.0,
+                                     'cassandra': None}}
+
+
+class TestRunsReport(testtools.TestCase):
+
+    RUNS = [_run('stock', 1, 20.0, 90.0), _run('stock', 2, 25.5, 150.0)]
+
+    def test_runs_table(self):
+        lines = report.runs_table(self.RUNS).splitlines()
+        self.assertEqual(3, len(lines))
+        self.assertIn('place/s', lines[0])
+        self.assertEqual(['stock', '50', '2', '95/100', '25.5', '10', '20',
+                          '150', '2', '1', '5', '(5', 'by', 'design)', '0',
+                          '0', '0'], lines[2].split())
+
+    def test_cpu_table(self):
+        lines = report.cpu_table(self.RUNS).splitlines()
+        self.assertEqual(['set-up', 'hosts', 'K', 'cassandra', 'placement',
+                          'schedulers', 'total'], lines[0].split())
+        self.assertEqual(['stock', '50', '1', '-', '3.0', '12.5', '15.5'],
+                         lines[1].split())
+
+    def test_plot_is_written(self):
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                            'p.png')
+        report.write_runs_plot(self.RUNS, 'test', path)
+        with open(path, 'rb') as f:
+            self.assertEqual(b'\x89PNG', f.read(4))
