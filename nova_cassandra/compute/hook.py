@@ -11,6 +11,8 @@ periodic audit and start-up), inside its lock, so nodes are published in
 the order their state changed.
 """
 
+import uuid
+
 from nova import objects
 from oslo_log import log as logging
 
@@ -26,6 +28,12 @@ _SERVICE_UNKNOWN = {'disabled': False, 'disabled_reason': None,
 
 # The audit re-reads the service's status (one conductor call per audit).
 AUDIT = 'update_available_resource'
+
+# Changes after which the instance's usage on the node is what the tracker
+# counts (a claim that succeeded) or nothing (a claim given up): either way
+# the scheduler's claim for it on this node is over.
+FOLDS_CLAIM = frozenset(['instance_claim', 'rebuild_claim', 'resize_claim',
+                         'live_migration_claim', 'abort_instance_claim'])
 
 
 class CassandraHostStateHook:
@@ -55,4 +63,7 @@ class CassandraHostStateHook:
         record = host_record.build(tracker, compute_node, service)
         LOG.debug('Publishing host state of node %s after %s',
                   compute_node.hypervisor_hostname, change)
-        self._publisher.publish(record)
+        fold = []
+        if instance is not None and change in FOLDS_CLAIM:
+            fold = [uuid.UUID(instance.uuid)]
+        self._publisher.publish(record, fold=fold)

@@ -38,10 +38,17 @@ class Publisher:
         self._lock = threading.Lock()
         self._retrying = False
 
-    def publish(self, record):
-        """Store ``record`` now, or as soon as Cassandra is back."""
+    def publish(self, record, fold=()):
+        """Store ``record`` now, or as soon as Cassandra is back.
+
+        ``fold``: consumers whose claims ``record`` accounts for; their
+        claim rows go in the same write (and survive being superseded by a
+        later record of the node while Cassandra is away).
+        """
         with self._lock:
-            self._pending[record.node_uuid] = record
+            _, folded = self._pending.get(record.node_uuid, (None, ()))
+            self._pending[record.node_uuid] = (record,
+                                               set(folded) | set(fold))
             if self._retrying:
                 return
             try:
@@ -57,24 +64,26 @@ class Publisher:
         """Write every pending record; on error the rest stay pending."""
         store = self._get_store()
         while self._pending:
-            node_uuid, record = next(iter(self._pending.items()))
-            self._write(store, record)
-            if self._pending.get(node_uuid) is record:
+            node_uuid, pending = next(iter(self._pending.items()))
+            self._write(store, *pending)
+            if self._pending.get(node_uuid) is pending:
                 del self._pending[node_uuid]
 
-    def _write(self, store, record):
+    def _write(self, store, record, fold):
         node = record.node_uuid
         for _ in range(CONFLICT_RETRY_COUNT):
             if node not in self._generations:
                 try:
                     self._generations[node] = store.create(record).generation
-                    return
+                    if not fold:
+                        return
                 except exception.HostExists:
                     self._generations[node] = store.get(
                         node, latest=True).generation
             try:
                 stored = store.update(dataclasses.replace(
-                    record, generation=self._generations[node]))
+                    record, generation=self._generations[node]),
+                    fold=sorted(fold))
             except exception.HostConflict as e:
                 self._generations[node] = e.kwargs['found']
                 continue

@@ -16,6 +16,7 @@ class FakeStore:
     def __init__(self):
         self.rows = {}
         self.writes = 0
+        self.folded = []
 
     def create(self, record):
         if record.node_uuid in self.rows:
@@ -24,7 +25,7 @@ class FakeStore:
                                                           generation=1)
         return self.rows[record.node_uuid]
 
-    def update(self, record):
+    def update(self, record, fold=()):
         stored = self.rows.get(record.node_uuid)
         if stored is None:
             raise exception.HostNotFound(node=record.node_uuid)
@@ -33,6 +34,7 @@ class FakeStore:
                                          expected=record.generation,
                                          found=stored.generation)
         self.writes += 1
+        self.folded.extend(fold)
         self.rows[record.node_uuid] = dataclasses.replace(
             record, generation=record.generation + 1)
         return self.rows[record.node_uuid]
@@ -115,3 +117,35 @@ class TestPublisher(testtools.TestCase):
         self.assertEqual(2, self.store.rows[node_a].used['VCPU'])
         self.assertEqual(7, self.store.rows[node_b].used['VCPU'])
         self.assertEqual(1, self.store.rows[node_a].generation)
+
+    def test_fold_goes_with_the_write_and_survives_superseding(self):
+        node = uuid.uuid4()
+        first, second = uuid.uuid4(), uuid.uuid4()
+        self.publisher.publish(record(node, 1))
+        self.store.bump(node)
+        self.publisher.publish(record(node, 2), fold=[first])
+        self.assertEqual([first], self.store.folded)
+
+        failing = [True]
+        self.publisher = publisher.Publisher(
+            lambda: (_ for _ in ()).throw(exception.CassandraUnavailable(
+                contact_points='x', port=1, reason='down'))
+            if failing else self.store)
+        self.patch(publisher.threading, 'Thread', FakeThread)
+        self.publisher.publish(record(node, 3), fold=[second])
+        self.publisher.publish(record(node, 4), fold=[first])
+        failing.clear()
+        self.publisher._retry()
+        self.assertEqual(4, self.store.rows[node].used['VCPU'])
+        self.assertEqual(first, self.store.folded[0])
+        self.assertEqual({first, second}, set(self.store.folded[1:]))
+
+
+class FakeThread:
+    """Runs nothing: the test calls the retry loop itself."""
+
+    def __init__(self, target, daemon):
+        pass
+
+    def start(self):
+        pass
