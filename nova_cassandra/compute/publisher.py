@@ -23,9 +23,7 @@ CONFLICT_RETRY_COUNT = 10
 RETRY_INITIAL_DELAY = 1.0
 RETRY_MAX_DELAY = 60.0
 
-UNAVAILABLE = session_mod.DRIVER_ERRORS + (exception.CassandraUnavailable,
-                                           exception.KeyspaceNotFound,
-                                           exception.SchemaVersionMismatch)
+UNAVAILABLE = session_mod.UNAVAILABLE
 
 
 class Publisher:

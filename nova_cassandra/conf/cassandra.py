@@ -97,6 +97,21 @@ takes it over. Claims left by a crashed scheduler or a failed build stop
 counting against the host after this long. Keep it above the time a build
 takes to reach the compute's resource claim.
 """),
+    cfg.StrOpt('placement_allocations',
+        default='sync',
+        choices=(
+            ('sync', 'write the allocation to placement before answering '
+                     'the request; a refusal there releases the claim'),
+            ('async', 'write the allocation to placement in the '
+                      'background'),
+            ('off', 'never write allocations to placement'),
+        ),
+        help="""
+Whether the ``cassandra`` claims driver also writes each claim to placement
+as the instance's allocation. The rest of nova (quotas counted from
+placement, move operations, usage reports) reads allocations from placement:
+``off`` leaves placement without them, so those see free hosts as empty.
+"""),
 ]
 
 ALL_OPTS = connection_opts + schema_opts + consistency_opts + claim_opts

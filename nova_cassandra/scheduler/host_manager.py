@@ -24,8 +24,8 @@ from nova import objects
 from nova.scheduler import host_manager
 from oslo_log import log as logging
 
-from nova_cassandra.compute import publisher
 from nova_cassandra.store import hosts
+from nova_cassandra.store import session as session_mod
 
 LOG = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class CassandraHostManager(host_manager.HostManager):
         try:
             records = [record for record in hosts.get_store().list()
                        if wanted is None or str(record.node_uuid) in wanted]
-        except publisher.UNAVAILABLE as e:
+        except session_mod.UNAVAILABLE as e:
             raise nova_exception.NoValidHost(
                 reason='host state cannot be read from Cassandra: %s' % e)
         cell_uuids = {cell.uuid for cell in cells}

@@ -80,7 +80,8 @@ class HostStore:
     """Reads and compare-and-set writes of ``compute_nodes`` host state."""
 
     def __init__(self, session, keyspace):
-        self._session = session
+        self.session = session
+        self.keyspace = keyspace
 
         def prepare(cql, profile):
             statement = session.prepare(cql.format(ks=keyspace))
@@ -95,8 +96,8 @@ class HostStore:
 
     def _execute(self, prepared, params):
         statement, profile = prepared
-        return self._session.execute(statement, params,
-                                     execution_profile=profile)
+        return self.session.execute(statement, params,
+                                    execution_profile=profile)
 
     def create(self, record):
         """Store a new node's state at generation 1 (``HostExists`` if set)."""
@@ -131,8 +132,8 @@ class HostStore:
             params = None
         else:
             statement = update
-        result = self._session.execute(statement, params,
-                                       execution_profile=profile)
+        result = self.session.execute(statement, params,
+                                      execution_profile=profile)
         if not result.was_applied:
             # A missing partition answers with [applied] alone.
             found = getattr(result.one(), 'generation', None)
@@ -155,8 +156,8 @@ class HostStore:
         """Every node's state, read in pages at ``read_consistency``."""
         statement, profile = self._list
         statement.fetch_size = _PAGE_SIZE
-        for row in self._session.execute(statement,
-                                         execution_profile=profile):
+        for row in self.session.execute(statement,
+                                        execution_profile=profile):
             if row.generation is not None:
                 yield HostRecord.from_row(row)
 

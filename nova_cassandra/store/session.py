@@ -31,6 +31,12 @@ WRITE = cluster_mod.EXEC_PROFILE_DEFAULT
 DRIVER_ERRORS = (DriverException, cluster_mod.NoHostAvailable,
                  connection.OperationTimedOut)
 
+# What a service gets when it cannot use the keyspace right now: the errors
+# above, or no connection, no keyspace, a schema it does not know.
+UNAVAILABLE = DRIVER_ERRORS + (exception.CassandraUnavailable,
+                               exception.KeyspaceNotFound,
+                               exception.SchemaVersionMismatch)
+
 
 def _level(name):
     return ConsistencyLevel.name_to_value[name]

@@ -1,0 +1,152 @@
+"""The ``cassandra`` claims driver: candidates and claims from the host rows.
+
+Enabled in nova-scheduler's nova.conf with::
+
+    [scheduler]
+    claims_driver = cassandra
+
+It implements the interface nova's ``nova.scheduler.claims.PlacementClaims``
+documents (patches/0002).  Candidates are the nodes whose usage plus live
+claims leaves room for the request; a claim is a lightweight transaction on
+the chosen node (see ``cassandra_claim``), then, as
+``[cassandra] placement_allocations`` says, the same allocation in placement.
+
+Only what host rows carry can be claimed: VCPU, MEMORY_MB and DISK_GB on
+the compute node itself.  A request that needs more (request groups for
+ports or accelerators, required traits) gets ``NoValidHost`` saying so.
+"""
+
+import collections
+import uuid
+
+from futurist import ThreadPoolExecutor
+from nova import exception as nova_exception
+from nova.scheduler.client import report
+from nova.scheduler import utils
+from oslo_log import log as logging
+
+from nova_cassandra.claims import capacity
+from nova_cassandra.claims import cassandra_claim
+from nova_cassandra import conf as nc_conf
+from nova_cassandra import exception
+from nova_cassandra.store import claims as claims_store
+from nova_cassandra.store import hosts
+from nova_cassandra.store import session as session_mod
+
+CONF = nc_conf.CONF
+LOG = logging.getLogger(__name__)
+
+# Traits nova itself asks of every compute node root provider.
+_NOVA_TRAITS = frozenset(['COMPUTE_STATUS_DISABLED', 'OWNER_NOVA'])
+
+UNAVAILABLE = session_mod.UNAVAILABLE
+
+
+class CassandraClaims:
+    """Claims resources with compare-and-set on the nodes' Cassandra rows."""
+
+    def __init__(self):
+        store = hosts.get_store()
+        self._store = claims_store.ClaimStore(store.session, store.keyspace)
+        self._background = ThreadPoolExecutor(max_workers=4)
+
+    @property
+    def placement_client(self):
+        return report.report_client_singleton()
+
+    @staticmethod
+    def _resources(context, spec_obj, host_manager):
+        request = utils.resources_from_request_spec(
+            context, spec_obj, host_manager, enable_pinning_translate=True)
+        if spec_obj.requested_resources:
+            raise nova_exception.NoValidHost(
+                reason='the cassandra claims driver cannot claim request '
+                       'groups (ports, accelerators)')
+        if request.all_required_traits - _NOVA_TRAITS:
+            raise nova_exception.NoValidHost(
+                reason='the cassandra claims driver cannot match required '
+                       'traits %s' % sorted(request.all_required_traits
+                                            - _NOVA_TRAITS))
+        return request.merged_resources()
+
+    def get_candidates(self, context, spec_obj, host_manager):
+        """Every node with room for the request, as placement would list it."""
+        resources = self._resources(context, spec_obj, host_manager)
+        try:
+            usages = [usage for usage in self._store.all_usage()
+                      if capacity.fits(usage, resources)]
+        except UNAVAILABLE as e:
+            raise nova_exception.NoValidHost(
+                reason='claims cannot be read from Cassandra: %s' % e)
+        if not usages:
+            raise nova_exception.NoValidHost(reason='')
+        alloc_reqs_by_rp_uuid = collections.defaultdict(list)
+        provider_summaries = {}
+        for usage in usages:
+            node = str(usage.record.node_uuid)
+            alloc_reqs_by_rp_uuid[node].append({
+                'allocations': {node: {'resources': dict(resources)}},
+                'mappings': {'': [node]}})
+            provider_summaries[node] = {
+                'resources': {
+                    rc: {'capacity': capacity.limit(usage.record, rc),
+                         'used': usage.record.used.get(rc, 0)
+                         + usage.claimed(rc)}
+                    for rc in usage.record.capacity},
+                'traits': [], 'parent_provider_uuid': None,
+                'root_provider_uuid': node}
+        return (alloc_reqs_by_rp_uuid, provider_summaries,
+                report.SAME_SUBTREE_VERSION)
+
+    def claim(self, context, host_state, spec_obj, instance_uuid, alloc_req,
+              allocation_request_version=None):
+        """Take the resources on the node, then mirror them to placement."""
+        node = host_state.uuid
+        resources = alloc_req['allocations'][node]['resources']
+        try:
+            claimed = cassandra_claim.claim(
+                self._store, uuid.UUID(node), uuid.UUID(instance_uuid),
+                resources, CONF.cassandra.claim_ttl)
+        except exception.HostNotFound:
+            LOG.warning('Node %s lost its host row; trying another host.',
+                        node)
+            return False
+        except UNAVAILABLE as e:
+            # A timed-out compare-and-set may still have been applied: the
+            # claim then expires unused, it never over-commits.
+            LOG.error('Claim on node %s failed, trying another host: %s',
+                      node, e)
+            return False
+        if not claimed:
+            return False
+        mode = CONF.cassandra.placement_allocations
+        if mode == 'sync':
+            if not self._claim_in_placement(context, spec_obj, instance_uuid,
+                                            alloc_req,
+                                            allocation_request_version):
+                self._store.release(uuid.UUID(node), uuid.UUID(instance_uuid))
+                return False
+        elif mode == 'async':
+            self._background.submit(
+                self._claim_in_placement, context, spec_obj, instance_uuid,
+                alloc_req, allocation_request_version)
+        return True
+
+    def _claim_in_placement(self, context, spec_obj, instance_uuid,
+                            alloc_req, allocation_request_version):
+        return utils.claim_resources(
+            context, self.placement_client, spec_obj, instance_uuid,
+            alloc_req, allocation_request_version=allocation_request_version)
+
+    def cleanup(self, context, instance_uuids):
+        """Release the claims of ``instance_uuids`` (and their allocations)."""
+        consumers = {uuid.UUID(u) for u in instance_uuids}
+        for usage in self._store.all_usage():
+            for claim in usage.claims:
+                if claim.consumer_uuid in consumers:
+                    self._store.release(usage.record.node_uuid,
+                                        claim.consumer_uuid)
+        if CONF.cassandra.placement_allocations != 'off':
+            for instance_uuid in instance_uuids:
+                self.placement_client.delete_allocation_for_instance(
+                    context, instance_uuid, force=True)
