@@ -37,3 +37,43 @@ class HostExists(NovaCassandraError):
 class HostConflict(NovaCassandraError):
     msg_fmt = ('Compute node %(node)s changed concurrently: expected '
                'generation %(expected)s, found %(found)s.')
+
+
+class NovaNotFound(NovaCassandraError):
+    msg_fmt = ('No nova package in %(path)s: give --nova-path the directory '
+               'that holds the nova package (site-packages or a source '
+               'tree).')
+
+
+class NovaVersionUnknown(NovaCassandraError):
+    msg_fmt = 'Cannot tell the version of nova in %(path)s: %(reason)s.'
+
+
+class UnsupportedNovaVersion(NovaCassandraError):
+    msg_fmt = ('nova %(version)s in %(path)s is not supported: the patch '
+               'series is for nova %(supported)s.')
+
+
+class PatchSeriesInvalid(NovaCassandraError):
+    msg_fmt = 'Cannot read the patch series at %(path)s: %(reason)s.'
+
+
+class PatchToolMissing(NovaCassandraError):
+    msg_fmt = ("The 'patch' program is not installed (Debian: apt-get "
+               "install patch).")
+
+
+class PatchConflict(NovaCassandraError):
+    msg_fmt = ('The patch series neither applies to nor reverts from '
+               '%(tree)s, which was left untouched. Applying: %(forward)s. '
+               'Reverting: %(backward)s.')
+
+
+class PatchSeriesPartlyApplied(NovaCassandraError):
+    msg_fmt = ("%(tree)s is partly patched: %(reason)s. Run "
+               "'nova-cassandra-manage patches apply' or 'patches revert'.")
+
+
+class PatchWriteFailed(NovaCassandraError):
+    msg_fmt = ('Could not write %(path)s (%(reason)s); the files already '
+               'written under %(root)s were restored.')

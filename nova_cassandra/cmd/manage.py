@@ -13,6 +13,7 @@ from oslo_config import cfg
 
 from nova_cassandra.cmd import common
 from nova_cassandra import exception
+from nova_cassandra import patches as patches_mod
 from nova_cassandra.store import hosts
 from nova_cassandra.store import schema
 from nova_cassandra.store import session as session_mod
@@ -60,6 +61,29 @@ def status():
     print('Host rows:      %d' % sum(1 for _ in store.list()))
 
 
+# patches sub-commands: (help, function, what is printed when it returns
+# True, and when it returns False).
+PATCHES_ACTIONS = {
+    'check': ('Tell whether the series is applied or applies cleanly.',
+              patches_mod.check, 'Patch series applied to %s.',
+              'Patch series not applied to %s; it applies cleanly.'),
+    'apply': ('Apply the series (idempotent).', patches_mod.apply,
+              'Applied the patch series to %s.',
+              'Patch series already applied to %s.'),
+    'revert': ('Revert the series (idempotent).', patches_mod.revert,
+               'Reverted the patch series from %s.',
+               'Patch series not applied to %s: nothing to revert.'),
+}
+
+
+def patches():
+    """Check, apply or revert the patch series on a nova tree."""
+    _, func, if_true, if_false = PATCHES_ACTIONS[CONF.category.action]
+    tree = patches_mod.find_tree(CONF.category.nova_path)
+    done = func(tree, patches_mod.read_series())
+    print((if_true if done else if_false) % tree.describe())
+
+
 def add_command_parsers(subparsers):
     db = subparsers.add_parser('db', help='Keyspace schema migrations.')
     actions = db.add_subparsers(dest='action', required=True)
@@ -72,6 +96,16 @@ def add_command_parsers(subparsers):
     subparsers.add_parser(
         'status', help='Cluster, keyspace, schema version and host rows.'
     ).set_defaults(func=status)
+    patches_parser = subparsers.add_parser(
+        'patches', help="nova's extension points: the series in patches/.")
+    actions = patches_parser.add_subparsers(dest='action', required=True)
+    for name, (help_text, _, _, _) in PATCHES_ACTIONS.items():
+        action = actions.add_parser(name, help=help_text)
+        action.add_argument(
+            '--nova-path',
+            help='Directory holding the nova package: a source tree or '
+                 "site-packages (default: this Python's nova).")
+        action.set_defaults(func=patches)
 
 
 category_opt = cfg.SubCommandOpt('category', title='Commands',

@@ -1,0 +1,406 @@
+"""Check, apply and revert ``patches/series`` on a nova tree.
+
+The series adds the extension points nova-cassandra plugs into (see
+``patches/README.rst``). It is written against one nova release,
+``NOVA_VERSION``; any other version is refused.
+
+Two layouts of nova are handled:
+
+- a source tree (an unpacked sdist or a git checkout, recognised by its
+  ``setup.cfg`` or ``pyproject.toml``): every file of the series is patched,
+  release notes and ``pyproject.toml`` included;
+- an installed nova (the directory holding the ``nova`` package, such as
+  ``site-packages``): only files under ``nova/`` are patched (a new file only
+  where its directory exists), since that is all such a tree has.
+
+The series registers entry points in ``pyproject.toml``, which an installed
+nova never reads again: its distribution's ``entry_points.txt`` (in a source
+tree, ``nova.egg-info/entry_points.txt``, if any) gets the same entry points
+as a marked block, so stevedore finds the defaults the patched code loads.
+Revert removes the block.
+
+The work is done by GNU ``patch``, the tool ``patches/README.rst`` tells
+people to apply the series with: the command and the manual path cannot
+disagree on what applies, and ``patch`` already detects an applied (reversed)
+patch, allows hunk offsets, and creates and removes files. Fuzz is off, so a
+hunk applies only where its whole context matches.
+
+No operation leaves a half-patched tree: the series is first applied (or
+reverted) in a scratch copy of the files it touches, and only when every
+patch went through are the results written into the tree, all of them or,
+should a write fail, none.
+"""
+
+import collections
+import configparser
+import email.parser
+import glob
+import importlib.metadata
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+from nova_cassandra import exception
+
+NOVA_VERSION = '34.0.0'
+PATCHES_DIR = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'patches')
+
+# The marked block this module adds to, and removes from, the metadata of
+# a nova that cannot re-read pyproject.toml.
+_ENTRY_POINTS_BEGIN = '# Added by nova-cassandra-manage patches apply.\n'
+_ENTRY_POINTS_END = '# End of nova-cassandra patches.\n'
+
+_DIFF_START = re.compile(r'^diff --git a/\S+ b/(?P<path>\S+)$')
+_SECTION = re.compile(r'^\[project\.entry-points\."(?P<group>[^"]+)"\]$')
+_ENTRY_POINT = re.compile(r'^(?P<name>\S+) = "(?P<value>[^"]+)"$')
+
+FileDiff = collections.namedtuple('FileDiff', 'path creates text')
+"""One file's part of a patch: its path, whether it creates it, the diff."""
+
+Patch = collections.namedtuple('Patch', 'name diffs')
+
+
+class NovaTree(collections.namedtuple(
+        'NovaTree', 'root installed version entry_points_file')):
+    """A nova to patch: ``root`` holds the ``nova`` package.
+
+    ``entry_points_file`` is the metadata file to emulate the series'
+    entry points in, or None when there is none to keep in step.
+    """
+
+    def describe(self):
+        return 'nova %s (%s) at %s' % (
+            self.version, 'installed' if self.installed else 'source tree',
+            self.root)
+
+
+def _split_diffs(name, text):
+    """The per-file diffs of a patch; the mail header and signature go."""
+    diffs = []
+    for line in text.splitlines(keepends=True):
+        match = _DIFF_START.match(line.rstrip('\n'))
+        if match:
+            diffs.append([match.group('path'), False, [line]])
+        elif line == '-- \n':
+            break
+        elif diffs:
+            diffs[-1][2].append(line)
+            if line.startswith('new file mode'):
+                diffs[-1][1] = True
+    if not diffs:
+        raise exception.PatchSeriesInvalid(
+            path=name, reason='it holds no diff')
+    return [FileDiff(path, creates, ''.join(lines))
+            for path, creates, lines in diffs]
+
+
+def read_series(patches_dir=None):
+    """The patches ``series`` lists, in order.
+
+    They are read from ``patches_dir``, by default ``PATCHES_DIR``.
+    """
+    patches_dir = patches_dir or PATCHES_DIR
+    series_file = os.path.join(patches_dir, 'series')
+    try:
+        with open(series_file) as f:
+            names = [line.strip() for line in f
+                     if line.strip() and not line.startswith('#')]
+        series = []
+        for name in names:
+            with open(os.path.join(patches_dir, name)) as f:
+                series.append(Patch(name, _split_diffs(name, f.read())))
+    except OSError as e:
+        raise exception.PatchSeriesInvalid(path=patches_dir, reason=e)
+    if not series:
+        raise exception.PatchSeriesInvalid(
+            path=series_file, reason='it lists no patch')
+    return series
+
+
+def _default_root():
+    spec = importlib.util.find_spec('nova')
+    if spec is None or not spec.submodule_search_locations:
+        raise exception.NovaNotFound(
+            path='the Python environment of this command')
+    return os.path.dirname(list(spec.submodule_search_locations)[0])
+
+
+def _installed_distribution(root):
+    """The dist-info directory of the nova installed in ``root``."""
+    for path in glob.glob(os.path.join(root, '*.dist-info')):
+        dist = importlib.metadata.PathDistribution.at(path)
+        if (dist.metadata['Name'] or '').lower() == 'nova':
+            return path, dist.version
+    raise exception.NovaVersionUnknown(
+        path=root, reason='no nova-*.dist-info directory beside it')
+
+
+def _source_version(root):
+    """The version of a source tree, from its package metadata."""
+    for pkg_info in (os.path.join(root, 'PKG-INFO'),
+                     os.path.join(root, 'nova.egg-info', 'PKG-INFO')):
+        if os.path.exists(pkg_info):
+            with open(pkg_info) as f:
+                return email.parser.Parser().parse(f)['Version']
+    setup_cfg = configparser.ConfigParser(interpolation=None)
+    setup_cfg.read(os.path.join(root, 'setup.cfg'))
+    version = setup_cfg.get('metadata', 'version', fallback=None)
+    if version is None:
+        raise exception.NovaVersionUnknown(
+            path=root, reason='no PKG-INFO, nova.egg-info/PKG-INFO or '
+                              'setup.cfg version')
+    return version
+
+
+def find_tree(path=None):
+    """The nova at ``path``, or the one this Python imports.
+
+    Raises ``NovaNotFound`` without a ``nova`` package there,
+    ``NovaVersionUnknown`` when its version cannot be read and
+    ``UnsupportedNovaVersion`` unless it is ``NOVA_VERSION``.
+    """
+    root = os.path.abspath(path or _default_root())
+    if not os.path.isdir(os.path.join(root, 'nova')):
+        raise exception.NovaNotFound(path=root)
+    installed = not any(os.path.exists(os.path.join(root, name))
+                        for name in ('setup.cfg', 'pyproject.toml'))
+    if installed:
+        dist_info, version = _installed_distribution(root)
+        entry_points_file = os.path.join(dist_info, 'entry_points.txt')
+    else:
+        version = _source_version(root)
+        entry_points_file = os.path.join(
+            root, 'nova.egg-info', 'entry_points.txt')
+        if not os.path.exists(entry_points_file):
+            entry_points_file = None
+    if version != NOVA_VERSION:
+        raise exception.UnsupportedNovaVersion(
+            version=version, path=root, supported=NOVA_VERSION)
+    return NovaTree(root, installed, version, entry_points_file)
+
+
+def _applicable(tree, diff):
+    """Whether ``diff`` is for a file ``tree`` has (or can have)."""
+    if not tree.installed:
+        return True
+    if not diff.path.startswith('nova/'):
+        return False
+    target = os.path.join(tree.root, diff.path)
+    return os.path.exists(os.path.dirname(target) if diff.creates
+                          else target)
+
+
+def _entry_points_block(series):
+    """The series' pyproject.toml entry points, as entry_points.txt lines.
+
+    The lines come as the marked block that stands in for them. Each entry
+    point must have its section header in its hunk, added or as context.
+    """
+    groups = collections.OrderedDict()
+    for patch in series:
+        for diff in patch.diffs:
+            if diff.path != 'pyproject.toml':
+                continue
+            group = None
+            for line in diff.text.splitlines():
+                section = _SECTION.match(line[1:])
+                entry_point = _ENTRY_POINT.match(line[1:])
+                if line[:1] in ' +' and section:
+                    group = section.group('group')
+                elif line.startswith('@@'):
+                    group = None
+                elif line.startswith('+') and entry_point:
+                    if group is None:
+                        raise exception.PatchSeriesInvalid(
+                            path=patch.name, reason='no section header in '
+                            'the hunk that adds %s' % line[1:])
+                    groups.setdefault(group, []).append(
+                        '%s = %s\n' % entry_point.group('name', 'value'))
+    sections = ''.join('[%s]\n%s\n' % (group, ''.join(lines))
+                       for group, lines in groups.items())
+    return '\n' + _ENTRY_POINTS_BEGIN + sections + _ENTRY_POINTS_END
+
+
+def _patch_program():
+    program = shutil.which('patch')
+    if program is None:
+        raise exception.PatchToolMissing()
+    return program
+
+
+class _PatchFailed(Exception):
+    """A patch did not go through.
+
+    The message names the patch and the first of ``patch``'s complaints,
+    each prefixed with its file.
+    """
+
+    SHOWN = 2
+    # patch's progress and summary lines, which say nothing new.
+    QUIET = re.compile(r'^(Hunk #\d+ succeeded|\d+ out of \d+ hunks? )')
+
+    def __init__(self, patch, output):
+        complaints = []
+        path = None
+        for line in output.splitlines():
+            line = line.strip().rstrip('.')
+            if line.startswith('patching file '):
+                path = line[len('patching file '):]
+            elif line and not self.QUIET.match(line):
+                complaints.append('%s: %s' % (path, line) if path else line)
+        more = len(complaints) - self.SHOWN
+        super().__init__('%s: %s%s' % (
+            patch, '; '.join(complaints[:self.SHOWN]) or 'patch failed',
+            ' (and %d more)' % more if more > 0 else ''))
+
+
+def _run_series(tree, series, reverse):
+    """Apply (or revert) the series in a scratch copy of its files.
+
+    Returns the files' new contents by path relative to the tree's root
+    (None for a file the series removes). Raises ``_PatchFailed`` at the
+    first patch that does not go through.
+    """
+    program = _patch_program()
+    diffs = [(patch.name, [d for d in patch.diffs if _applicable(tree, d)])
+             for patch in series]
+    paths = {d.path for _, patch_diffs in diffs for d in patch_diffs}
+    with tempfile.TemporaryDirectory(prefix='nova-cassandra-') as scratch:
+        for path in paths:
+            if os.path.exists(os.path.join(tree.root, path)):
+                os.makedirs(os.path.dirname(os.path.join(scratch, path)),
+                            exist_ok=True)
+                shutil.copy2(os.path.join(tree.root, path),
+                             os.path.join(scratch, path))
+        for name, patch_diffs in (reversed(diffs) if reverse else diffs):
+            result = subprocess.run(
+                # --forward, with or without --reverse, makes patch refuse
+                # a patch that seems the wrong way round instead of
+                # applying it the other way round.
+                [program, '-p1', '--batch', '--forward', '--fuzz=0',
+                 '--no-backup-if-mismatch', '--reject-file=-',
+                 '--directory', scratch] + (['--reverse'] if reverse else []),
+                input=''.join(d.text for d in patch_diffs),
+                capture_output=True, text=True, check=False)
+            if result.returncode:
+                raise _PatchFailed(name, result.stdout + result.stderr)
+        return {path: _read(os.path.join(scratch, path)) for path in paths}
+
+
+def _read(path):
+    if not os.path.exists(path):
+        return None
+    with open(path, 'rb') as f:
+        return f.read()
+
+
+def _write(path, content):
+    """Replace ``path`` with ``content``, keeping its permissions.
+
+    A ``content`` of None removes the file.
+    """
+    if content is None:
+        if os.path.exists(path):
+            os.remove(path)
+        return
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+            dir=os.path.dirname(path), delete=False) as f:
+        f.write(content)
+    if os.path.exists(path):
+        shutil.copymode(path, f.name)
+    else:
+        os.chmod(f.name, 0o644)
+    os.replace(f.name, path)
+
+
+def _write_all(tree, contents):
+    """Write every file of ``contents`` into the tree, or none.
+
+    ``contents`` maps paths relative to the tree's root (or absolute) to
+    contents. Should a write fail, the files already written are put back
+    and ``PatchWriteFailed`` is raised.
+    """
+    originals = {}
+    try:
+        for path, content in contents.items():
+            target = os.path.join(tree.root, path)
+            originals[target] = _read(target)
+            _write(target, content)
+    except OSError as e:
+        for target, content in originals.items():
+            _write(target, content)
+        raise exception.PatchWriteFailed(
+            path=e.filename or tree.root, reason=e.strerror or e,
+            root=tree.root)
+
+
+def _series_state(tree, series):
+    """Whether the series' files are patched, and what would flip that.
+
+    The second item holds the reverted files when they are patched, the
+    patched ones if not. Raises ``PatchConflict`` when the series neither
+    applies nor reverts.
+    """
+    try:
+        return False, _run_series(tree, series, reverse=False)
+    except _PatchFailed as forward:
+        try:
+            return True, _run_series(tree, series, reverse=True)
+        except _PatchFailed as backward:
+            raise exception.PatchConflict(
+                tree=tree.describe(), forward=forward, backward=backward)
+
+
+def _entry_points_state(tree, series):
+    """(whether the marked block is there, the file's text, the block)."""
+    if tree.entry_points_file is None:
+        return None, None, None
+    with open(tree.entry_points_file) as f:
+        text = f.read()
+    block = _entry_points_block(series)
+    return block in text, text, block
+
+
+def check(tree, series):
+    """Whether the series is applied (True) or applies cleanly (False).
+
+    Raises ``PatchConflict`` when the tree is in neither state and
+    ``PatchSeriesPartlyApplied`` when its files and its entry points
+    metadata disagree (``apply`` and ``revert`` mend that).
+    """
+    applied, _ = _series_state(tree, series)
+    listed, _, _ = _entry_points_state(tree, series)
+    if listed is not None and listed != applied:
+        raise exception.PatchSeriesPartlyApplied(
+            tree=tree.describe(), reason='its files are %spatched but %s %s '
+            'the series\' entry points' % (
+                '' if applied else 'not ', tree.entry_points_file,
+                'has' if listed else 'lacks'))
+    return applied
+
+
+def apply(tree, series):
+    """Apply the series; False when it already was."""
+    applied, patched = _series_state(tree, series)
+    changes = {} if applied else patched
+    listed, text, block = _entry_points_state(tree, series)
+    if listed is False:
+        changes[tree.entry_points_file] = (text + block).encode()
+    _write_all(tree, changes)
+    return bool(changes)
+
+
+def revert(tree, series):
+    """Revert the series; False when it was not applied."""
+    applied, reverted = _series_state(tree, series)
+    changes = reverted if applied else {}
+    listed, text, block = _entry_points_state(tree, series)
+    if listed:
+        changes[tree.entry_points_file] = text.replace(block, '').encode()
+    _write_all(tree, changes)
+    return bool(changes)

@@ -1,0 +1,343 @@
+"""``nova_cassandra.patches`` and ``patches`` sub-command on a tiny nova."""
+
+import io
+import os
+import shutil
+from unittest import mock
+
+import fixtures
+import testtools
+
+from nova_cassandra.cmd import manage
+from nova_cassandra import exception
+from nova_cassandra import patches
+
+MANAGER = 'import os\n\n\ndef manager():\n    return os.sep\n'
+PYPROJECT = '[project]\nname = "nova"\n'
+TEST_MANAGER = 'from nova import manager\n'
+ENTRY_POINTS = '[console_scripts]\nnova-fake = nova.manager:manager\n'
+
+# Two patches in git format-patch form; the second needs the first.
+PATCH_1 = '\n'.join([
+    'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001',
+    'Subject: [PATCH 1/2] Use pathsep',
+    '',
+    '---',
+    ' nova/manager.py | 2 +-',
+    '',
+    'diff --git a/nova/manager.py b/nova/manager.py',
+    '--- a/nova/manager.py',
+    '+++ b/nova/manager.py',
+    '@@ -1,5 +1,5 @@',
+    ' import os',
+    ' ',
+    ' ',
+    ' def manager():',
+    '-    return os.sep',
+    '+    return os.pathsep',
+    'diff --git a/pyproject.toml b/pyproject.toml',
+    '--- a/pyproject.toml',
+    '+++ b/pyproject.toml',
+    '@@ -1,2 +1,5 @@',
+    ' [project]',
+    ' name = "nova"',
+    '+',
+    '+[project.entry-points."nova.fake"]',
+    '+fake = "nova.manager:manager"',
+    'diff --git a/releasenotes/notes/fake-0123.yaml '
+    'b/releasenotes/notes/fake-0123.yaml',
+    'new file mode 100644',
+    '--- /dev/null',
+    '+++ b/releasenotes/notes/fake-0123.yaml',
+    '@@ -0,0 +1 @@',
+    '+features: []',
+    '-- ',
+    '2.39.2',
+    ''])
+PATCH_2 = '\n'.join([
+    'Subject: [PATCH 2/2] Add claims',
+    '',
+    'diff --git a/nova/claims.py b/nova/claims.py',
+    'new file mode 100644',
+    '--- /dev/null',
+    '+++ b/nova/claims.py',
+    '@@ -0,0 +1 @@',
+    "+CLAIMS = 'placement'",
+    'diff --git a/nova/tests/test_manager.py b/nova/tests/test_manager.py',
+    '--- a/nova/tests/test_manager.py',
+    '+++ b/nova/tests/test_manager.py',
+    '@@ -1 +1,2 @@',
+    ' from nova import manager',
+    '+from nova import claims',
+    'diff --git a/nova/manager.py b/nova/manager.py',
+    '--- a/nova/manager.py',
+    '+++ b/nova/manager.py',
+    '@@ -3,3 +3,3 @@',
+    ' ',
+    ' def manager():',
+    '-    return os.pathsep',
+    '+    return os.linesep',
+    ''])
+
+
+def _write(root, files):
+    for path, text in files.items():
+        os.makedirs(os.path.join(root, os.path.dirname(path)), exist_ok=True)
+        with open(os.path.join(root, path), 'w') as f:
+            f.write(text)
+
+
+def _read_tree(root):
+    """Every file under ``root``, by relative path, with its content."""
+    found = {}
+    for directory, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(directory, name)
+            with open(path) as f:
+                found[os.path.relpath(path, root)] = f.read()
+    return found
+
+
+class PatchesTestCase(testtools.TestCase):
+    """A fake series, a nova source tree and an installed nova to patch."""
+
+    def setUp(self):
+        super().setUp()
+        tmp = self.useFixture(fixtures.TempDir()).path
+        self.patches_dir = os.path.join(tmp, 'patches')
+        _write(self.patches_dir, {
+            'series': '# comment\n0001-a.patch\n\n0002-b.patch\n',
+            '0001-a.patch': PATCH_1, '0002-b.patch': PATCH_2})
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_cassandra.patches.PATCHES_DIR', self.patches_dir))
+        self.series = patches.read_series()
+        self.source = os.path.join(tmp, 'source')
+        _write(self.source, {
+            'PKG-INFO': 'Metadata-Version: 2.1\nName: nova\n'
+                        'Version: 34.0.0\n',
+            'pyproject.toml': PYPROJECT, 'nova/manager.py': MANAGER,
+            'nova/tests/test_manager.py': TEST_MANAGER})
+        self.installed = os.path.join(tmp, 'site-packages')
+        _write(self.installed, {
+            'nova-34.0.0.dist-info/METADATA': 'Metadata-Version: 2.1\n'
+                                              'Name: nova\nVersion: 34.0.0\n',
+            'nova-34.0.0.dist-info/entry_points.txt': ENTRY_POINTS,
+            'nova/manager.py': MANAGER})
+
+
+class TestReadSeries(PatchesTestCase):
+
+    def test_patches_in_order_with_their_files(self):
+        self.assertEqual(['0001-a.patch', '0002-b.patch'],
+                         [patch.name for patch in self.series])
+        self.assertEqual(
+            [('nova/manager.py', False), ('pyproject.toml', False),
+             ('releasenotes/notes/fake-0123.yaml', True)],
+            [(diff.path, diff.creates) for diff in self.series[0].diffs])
+        self.assertTrue(self.series[1].diffs[0].creates)
+
+    def test_mail_header_and_signature_dropped(self):
+        text = ''.join(diff.text for diff in self.series[0].diffs)
+        self.assertTrue(text.startswith('diff --git'))
+        self.assertNotIn('Subject', text)
+        self.assertNotIn('2.39.2', text)
+
+    def test_missing_patch(self):
+        os.remove(os.path.join(self.patches_dir, '0002-b.patch'))
+        self.assertRaises(exception.PatchSeriesInvalid, patches.read_series)
+
+    def test_empty_series(self):
+        _write(self.patches_dir, {'series': '# nothing\n'})
+        self.assertRaises(exception.PatchSeriesInvalid, patches.read_series)
+
+    def test_patch_without_diff(self):
+        _write(self.patches_dir, {'0001-a.patch': 'Subject: nothing\n'})
+        self.assertRaises(exception.PatchSeriesInvalid, patches.read_series)
+
+    def test_entry_points_block(self):
+        self.assertEqual(
+            '\n# Added by nova-cassandra-manage patches apply.\n'
+            '[nova.fake]\nfake = nova.manager:manager\n\n'
+            '# End of nova-cassandra patches.\n',
+            patches._entry_points_block(self.series))
+
+
+class TestFindTree(PatchesTestCase):
+
+    def test_source_tree(self):
+        tree = patches.find_tree(self.source)
+        self.assertEqual((self.source, False, '34.0.0', None), tree)
+
+    def test_source_tree_version_from_setup_cfg(self):
+        os.remove(os.path.join(self.source, 'PKG-INFO'))
+        _write(self.source, {'setup.cfg': '[metadata]\nversion = 34.0.0\n'})
+        self.assertEqual('34.0.0', patches.find_tree(self.source).version)
+
+    def test_source_tree_without_version(self):
+        os.remove(os.path.join(self.source, 'PKG-INFO'))
+        self.assertRaises(exception.NovaVersionUnknown,
+                          patches.find_tree, self.source)
+
+    def test_installed(self):
+        tree = patches.find_tree(self.installed)
+        self.assertEqual((self.installed, True, '34.0.0', os.path.join(
+            self.installed, 'nova-34.0.0.dist-info', 'entry_points.txt')),
+            tree)
+
+    def test_installed_without_distribution(self):
+        shutil.rmtree(os.path.join(self.installed, 'nova-34.0.0.dist-info'))
+        self.assertRaises(exception.NovaVersionUnknown,
+                          patches.find_tree, self.installed)
+
+    def test_other_version_refused(self):
+        _write(self.source, {'PKG-INFO': 'Name: nova\nVersion: 33.1.0\n'})
+        e = self.assertRaises(exception.UnsupportedNovaVersion,
+                              patches.find_tree, self.source)
+        self.assertEqual(
+            'nova 33.1.0 in %s is not supported: the patch series is for '
+            'nova 34.0.0.' % self.source, str(e))
+
+    def test_no_nova(self):
+        self.assertRaises(exception.NovaNotFound,
+                          patches.find_tree, self.patches_dir)
+
+    def test_default_is_the_imported_nova(self):
+        spec = mock.Mock(submodule_search_locations=[
+            os.path.join(self.installed, 'nova')])
+        with mock.patch('importlib.util.find_spec', return_value=spec):
+            self.assertEqual(self.installed, patches.find_tree().root)
+
+
+class TestApplyRevert(PatchesTestCase):
+
+    def test_source_tree_round_trip(self):
+        tree = patches.find_tree(self.source)
+        before = _read_tree(self.source)
+        self.assertFalse(patches.check(tree, self.series))
+
+        self.assertTrue(patches.apply(tree, self.series))
+        after = _read_tree(self.source)
+        self.assertIn('os.linesep', after['nova/manager.py'])
+        self.assertIn('nova.fake', after['pyproject.toml'])
+        self.assertIn('claims', after['nova/tests/test_manager.py'])
+        self.assertEqual("CLAIMS = 'placement'\n", after['nova/claims.py'])
+        self.assertIn('releasenotes/notes/fake-0123.yaml', after)
+        self.assertTrue(patches.check(tree, self.series))
+        self.assertFalse(patches.apply(tree, self.series))
+        self.assertEqual(after, _read_tree(self.source))
+
+        self.assertTrue(patches.revert(tree, self.series))
+        self.assertEqual(before, _read_tree(self.source))
+        self.assertFalse(patches.revert(tree, self.series))
+
+    def test_installed_round_trip(self):
+        tree = patches.find_tree(self.installed)
+        before = _read_tree(self.installed)
+
+        self.assertTrue(patches.apply(tree, self.series))
+        after = _read_tree(self.installed)
+        self.assertEqual(
+            sorted(list(before) + ['nova/claims.py']), sorted(after))
+        self.assertIn('os.linesep', after['nova/manager.py'])
+        self.assertEqual(
+            ENTRY_POINTS + patches._entry_points_block(self.series),
+            after['nova-34.0.0.dist-info/entry_points.txt'])
+        self.assertFalse(patches.apply(tree, self.series))
+
+        self.assertTrue(patches.revert(tree, self.series))
+        self.assertEqual(before, _read_tree(self.installed))
+
+    def test_tampered_file_refused_untouched(self):
+        _write(self.source, {'nova/manager.py': MANAGER.replace(
+            'os.sep', 'os.altsep')})
+        tree = patches.find_tree(self.source)
+        before = _read_tree(self.source)
+        e = self.assertRaises(exception.PatchConflict,
+                              patches.apply, tree, self.series)
+        self.assertIn('0001-a.patch: nova/manager.py: Hunk #1 FAILED', str(e))
+        self.assertNotIn('\n', str(e))
+        self.assertEqual(before, _read_tree(self.source))
+        self.assertRaises(exception.PatchConflict,
+                          patches.revert, tree, self.series)
+        self.assertEqual(before, _read_tree(self.source))
+
+    def test_entry_points_out_of_step(self):
+        tree = patches.find_tree(self.installed)
+        patches.apply(tree, self.series)
+        _write(self.installed, {
+            'nova-34.0.0.dist-info/entry_points.txt': ENTRY_POINTS})
+        self.assertRaises(exception.PatchSeriesPartlyApplied,
+                          patches.check, tree, self.series)
+        self.assertTrue(patches.apply(tree, self.series))
+        self.assertTrue(patches.check(tree, self.series))
+
+    def test_failed_write_restores_the_tree(self):
+        tree = patches.find_tree(self.source)
+        before = _read_tree(self.source)
+        real_write = patches._write
+        calls = []
+
+        def second_write_fails(path, content):
+            calls.append(path)
+            if len(calls) == 2:
+                raise PermissionError(13, 'Permission denied', path)
+            real_write(path, content)
+
+        with mock.patch.object(patches, '_write',
+                               side_effect=second_write_fails):
+            self.assertRaises(exception.PatchWriteFailed,
+                              patches.apply, tree, self.series)
+        self.assertEqual(before, _read_tree(self.source))
+
+    def test_patch_program_missing(self):
+        tree = patches.find_tree(self.source)
+        with mock.patch('shutil.which', return_value=None):
+            self.assertRaises(exception.PatchToolMissing,
+                              patches.apply, tree, self.series)
+
+
+class TestManagePatches(PatchesTestCase):
+    """``nova-cassandra-manage patches``: one line, on stdout or stderr.
+
+    An error is one line on stderr and exit status 1.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.stdout = io.StringIO()
+        self.stderr = io.StringIO()
+        self.useFixture(fixtures.MonkeyPatch('sys.stdout', self.stdout))
+        self.useFixture(fixtures.MonkeyPatch('sys.stderr', self.stderr))
+
+    def _run(self, action, path):
+        try:
+            return manage.main(['--config-file', os.devnull, 'patches',
+                                action, '--nova-path', path])
+        finally:
+            # Clear the parsed arguments, then drop the sub-command option
+            # main() registered, so that main() can run again.
+            manage.CONF.clear()
+            manage.CONF.unregister_opt(manage.category_opt)
+
+    def test_apply_twice_check_revert(self):
+        for action in ('apply', 'apply', 'check', 'revert', 'check'):
+            self.assertEqual(0, self._run(action, self.installed))
+        self.assertEqual([
+            'Applied the patch series to nova 34.0.0 (installed) at %s.',
+            'Patch series already applied to nova 34.0.0 (installed) at %s.',
+            'Patch series applied to nova 34.0.0 (installed) at %s.',
+            'Reverted the patch series from nova 34.0.0 (installed) at %s.',
+            'Patch series not applied to nova 34.0.0 (installed) at %s; it '
+            'applies cleanly.',
+        ], [line.replace(self.installed, '%s')
+            for line in self.stdout.getvalue().splitlines()])
+        self.assertEqual('', self.stderr.getvalue())
+
+    def test_unsupported_version_one_line(self):
+        _write(self.installed, {
+            'nova-34.0.0.dist-info/METADATA': 'Name: nova\nVersion: 35.0.0\n'})
+        self.assertEqual(1, self._run('apply', self.installed))
+        self.assertEqual(
+            ['ERROR: nova 35.0.0 in %s is not supported: the patch series '
+             'is for nova 34.0.0.' % self.installed],
+            self.stderr.getvalue().splitlines())
