@@ -8,6 +8,7 @@ the fleet (providers, allocations, services, host mappings) is removed
 before it starts and after it stops.
 """
 
+from concurrent import futures
 import sys
 import uuid
 
@@ -43,10 +44,11 @@ COMPUTE_CONF = {'DEFAULT': {
 def purge(placement):
     """Remove every provider, allocation, service and mapping of fleets."""
     context = nova_context.get_admin_context()
-    for rp_uuid in placement.providers(fake_driver.NODE_PREFIX):
-        for consumer in placement.allocations(rp_uuid):
-            placement.delete_allocations(consumer)
-        placement.delete_provider(rp_uuid)
+    providers = list(placement.providers(fake_driver.NODE_PREFIX))
+    with futures.ThreadPoolExecutor(8) as pool:
+        consumers = set().union(*pool.map(placement.allocations, providers))
+        list(pool.map(placement.delete_allocations, consumers))
+        list(pool.map(placement.delete_provider, providers))
     for service in objects.ServiceList.get_all(context):
         if service.host.startswith(('nc-exp-compute-', CONDUCTOR_HOST)):
             try:
@@ -55,6 +57,22 @@ def purge(placement):
             except nova_exception.HostMappingNotFound:
                 pass
             service.destroy()
+
+
+def fill_chunks(inventories, share):
+    """``share`` of a node's capacity as allocations placement accepts.
+
+    One consumer may hold at most ``max_unit`` of a class, so the fill is
+    split evenly over as few consumers as that allows.
+    """
+    amounts = {rc: int(share * checker.capacity(inventory))
+               for rc, inventory in inventories.items()}
+    count = max(-(-amount // inventories[rc]['max_unit'])
+                for rc, amount in amounts.items())
+    return [{rc: amount // count + (i < amount % count)
+             for rc, amount in amounts.items()
+             if amount // count + (i < amount % count)}
+            for i in range(count)]
 
 
 class Fleet(processes.ProcessGroup):
@@ -114,13 +132,13 @@ class Fleet(processes.ProcessGroup):
         return all(self.inventories.values())
 
     def fill(self, share):
-        """Allocate ``share`` of every node's capacity to a consumer."""
+        """Allocate ``share`` of every node's capacity to fill consumers."""
         for rp_uuid, inventories in sorted(self.inventories.items()):
-            self.placement.allocate(
-                str(uuid.uuid5(uuid.NAMESPACE_URL, 'fill/' + rp_uuid)),
-                rp_uuid, {rc: int(share * checker.capacity(inventory))
-                          for rc, inventory in inventories.items()},
-                FILL_PROJECT, FILL_PROJECT)
+            for i, resources in enumerate(fill_chunks(inventories, share)):
+                self.placement.allocate(
+                    str(uuid.uuid5(uuid.NAMESPACE_URL,
+                                   'fill/%s/%d' % (rp_uuid, i))),
+                    rp_uuid, resources, FILL_PROJECT, FILL_PROJECT)
 
     def capacity(self):
         """Total capacity of the fleet per resource class."""

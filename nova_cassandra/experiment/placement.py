@@ -55,19 +55,17 @@ class Placement:
         if response is None or response.status_code != 204:
             raise PlacementError('PUT %s: %s' % (url, _describe(response)))
 
-    def delete_allocations(self, consumer):
-        url = '/allocations/%s' % consumer
-        response = self.client.delete(url, version=ALLOCATIONS_VERSION)
+    def _delete(self, url, version):
+        response = self.client.delete(url, version=version)
         if response is None or response.status_code not in (204, 404):
             raise PlacementError('DELETE %s: %s'
                                  % (url, _describe(response)))
 
+    def delete_allocations(self, consumer):
+        self._delete('/allocations/%s' % consumer, ALLOCATIONS_VERSION)
+
     def delete_provider(self, rp_uuid):
-        url = '/resource_providers/%s' % rp_uuid
-        response = self.client.delete(url, version=READ_VERSION)
-        if response is None or response.status_code not in (204, 404):
-            raise PlacementError('DELETE %s: %s'
-                                 % (url, _describe(response)))
+        self._delete('/resource_providers/%s' % rp_uuid, READ_VERSION)
 
 
 def _describe(response):

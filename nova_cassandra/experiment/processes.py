@@ -77,30 +77,48 @@ class Process:
             f.seek(offset)
             return f.read().decode(errors='replace')
 
+    def terminate(self):
+        """SIGTERM the process group."""
+        if self.popen is not None:
+            _signal_group(self.popen.pid, signal.SIGTERM)
+
+    def alive(self):
+        """Whether anything of the process group is left."""
+        if self.popen is None:
+            return False
+        self.popen.poll()  # reap the leader, or it lingers as a zombie
+        return _signal_group(self.popen.pid, 0)
+
+    def kill(self):
+        """SIGKILL what is left of the process group and reap it."""
+        if self.popen is not None:
+            _signal_group(self.popen.pid, signal.SIGKILL)
+            self.popen.wait()
+            self._log.close()
+            self.popen = None
+
     def stop(self, timeout=15):
         """SIGTERM the process group, SIGKILL it after ``timeout`` s."""
-        if self.popen is None:
-            return
-        deadline = time.monotonic() + timeout
-        try:
-            os.killpg(self.popen.pid, signal.SIGTERM)
-            while _group_alive(self.popen) and time.monotonic() < deadline:
-                time.sleep(0.2)
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.popen.wait()
-        self._log.close()
-        self.popen = None
+        _stop([self], timeout)
 
 
-def _group_alive(popen):
-    popen.poll()  # reap the leader, or it stays in its group as a zombie
+def _signal_group(pgid, sig):
     try:
-        os.killpg(popen.pid, 0)
+        os.killpg(pgid, sig)
     except ProcessLookupError:
         return False
     return True
+
+
+def _stop(processes, timeout):
+    for process in processes:
+        process.terminate()
+    deadline = time.monotonic() + timeout
+    while (any(process.alive() for process in processes) and
+           time.monotonic() < deadline):
+        time.sleep(0.2)
+    for process in processes:
+        process.kill()
 
 
 class ProcessGroup:
@@ -121,9 +139,9 @@ class ProcessGroup:
     def pids(self):
         return {p.popen.pid for p in self.processes if p.popen}
 
-    def stop(self):
-        for process in reversed(self.processes):
-            process.stop()
+    def stop(self, timeout=15):
+        """Stop every process at once, SIGKILL after ``timeout`` s."""
+        _stop(self.processes, timeout)
         self.processes = []
 
     def wait_for(self, what, predicate, timeout, interval=1.0):

@@ -12,9 +12,12 @@ The schedulers stop and placement's records are checked.
 from concurrent import futures
 import os
 
+from nova.db.api import api as api_db_api
+from nova.db.main import api as main_db_api
 from nova import objects
 from nova import rpc
 from oslo_log import log as logging
+from oslo_utils import importutils
 
 from nova_cassandra import exception
 from nova_cassandra.experiment import checker
@@ -64,8 +67,17 @@ class Experiment:
         self.conf = conf
         self.run_dir = run_dir
         self.progress = progress
+        # What nova.config.parse_args does for a nova service.
+        profiler = importutils.try_import('osprofiler.opts')
+        if profiler:
+            profiler.set_defaults(conf)
         objects.register_all()
+        main_db_api.configure(conf)
+        api_db_api.configure(conf)
+        rpc.set_defaults(control_exchange='nova')
         rpc.init(conf)
+        # The driver's patience with one select_destinations call.
+        conf.set_override('long_rpc_timeout', preset.run_timeout)
         self.placement = placement_mod.Placement()
         self.caller = workload.SchedulerCaller()
         self.stream = workload.stream(preset.seed, preset.requests,
