@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: pep8 (flake8 + shellcheck), unit
-# tests, and functional tests against the real stack (started here) and a
-# 3-node Cassandra ring.  Ends with the line "N passed, N failed" (stestr's
+# tests, nova's own scheduler and resource tracker unit tests on the patched
+# nova, and functional tests against the real stack (started here), nova's
+# in-process services and a 3-node Cassandra ring.  Ends with the line "N passed, N failed" (stestr's
 # totals over every env) and exits non-zero if anything failed.
 #
-#   bash tools/run-tests.sh [tox -e envlist, default: pep8,py3,functional]
+#   bash tools/run-tests.sh [tox -e envlist, default: pep8,py3,nova-unit,functional]
 set -uo pipefail
 # shellcheck source=tools/lib/common
 source "$(dirname "$0")/lib/common"
 cd "$NC_REPO_DIR" || exit 1
 
-envs=${1:-pep8,py3,functional}
+envs=${1:-pep8,py3,nova-unit,functional}
 python3 -m tox --version >/dev/null 2>&1 \
     || python3 -m pip install -q 'tox>=4.6' || nc_die "could not install tox"
-nc_apt_install shellcheck
+nc_apt_install shellcheck patch
 
 mkdir -p "$NC_WORK_DIR/logs"
 log=$NC_WORK_DIR/logs/run-tests.log

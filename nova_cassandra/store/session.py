@@ -11,6 +11,8 @@ consistency levels one by one:
     schema changes and reads that must see the latest write.
 """
 
+import sys
+
 from cassandra import cluster as cluster_mod
 from cassandra import connection
 from cassandra import ConsistencyLevel
@@ -61,6 +63,21 @@ def _profiles(conf):
     }
 
 
+def _connection_class():
+    """The driver's I/O loop for how this process runs *now*.
+
+    cassandra-driver picks its event loop when it is imported; a process
+    that eventlet monkey-patches afterwards (nova services in eventlet mode
+    import plugins in any order) would deadlock on a thread-based loop.
+    """
+    if 'eventlet' in sys.modules:
+        from eventlet import patcher
+        if patcher.is_monkey_patched('socket'):
+            from cassandra.io import eventletreactor
+            return eventletreactor.EventletConnection
+    return cluster_mod.Cluster.connection_class
+
+
 def connect(conf):
     """Return a ``Session`` on the cluster ``conf`` (``CONF.cassandra``) names.
 
@@ -76,6 +93,7 @@ def connect(conf):
         port=conf.port,
         connect_timeout=conf.connect_timeout,
         execution_profiles=_profiles(conf),
+        connection_class=_connection_class(),
         protocol_version=5)
     try:
         session = cluster.connect()

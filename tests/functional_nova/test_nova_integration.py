@@ -1,0 +1,169 @@
+"""nova's own services with nova-cassandra swapped in, on a real Cassandra.
+
+A test path of its own: importing nova's functional tests monkey-patches
+the process with eventlet, which the other functional tests must not share.
+
+nova's integrated test base runs API, conductor, scheduler and computes in
+one process (sqlite cell databases, in-process placement, nova's fake virt
+driver); the patch series (patches/) must be applied to the nova installed
+here: ``nova-cassandra-manage patches apply``.  Host state and claims go to
+the stack's real Cassandra, in a keyspace of the test's own.
+"""
+
+
+import traceback
+
+import fixtures
+from nova import context as nova_context
+from nova import objects
+from nova.tests.functional import integrated_helpers
+
+from nova_cassandra.store import claims as claims_store
+from nova_cassandra.store import hosts
+from tests.functional import base
+
+# Cell database reads stock HostManager makes for every request; only those
+# made on the scheduler's behalf are counted (computes make them too).
+_CELL_READS = (
+    (objects.ComputeNodeList, 'get_all_by_uuids'),
+    (objects.ComputeNodeList, 'get_all'),
+    (objects.ServiceList, 'get_by_binary'),
+    (objects.InstanceList, 'get_uuids_by_host'),
+)
+
+
+class TestNovaWithCassandra(integrated_helpers._IntegratedTestBase):
+
+    ADMIN_API = True
+    microversion = 'latest'
+    compute_driver = 'fake.MediumFakeDriver'
+
+    def _setup_services(self):
+        self.ks = self.useFixture(base.CassandraKeyspace())
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_cassandra.store.hosts._STORE', None))
+        self.addCleanup(lambda: hosts._STORE and
+                        hosts._STORE.session.cluster.shutdown())
+        self.flags(keyspace=self.ks.keyspace, group='cassandra')
+        self.flags(host_manager='cassandra', claims_driver='cassandra',
+                   group='scheduler')
+        self.flags(resource_tracker_hooks=['cassandra'], group='compute')
+        self.flags(track_instance_changes=False, group='filter_scheduler')
+        self.flags(allow_resize_to_same_host=True)
+        super()._setup_services()
+        self.cell_reads = []
+        for cls, name in _CELL_READS:
+            self.useFixture(fixtures.MockPatchObject(
+                cls, name, side_effect=self._cell_read(cls, name)))
+        self.store = hosts.HostStore(self.ks.session, self.ks.keyspace)
+        self.claims = claims_store.ClaimStore(self.ks.session,
+                                              self.ks.keyspace)
+        self.flavor = self._create_flavor(vcpu=1, memory_mb=512, disk=1,
+                                          ephemeral=0)
+
+    def _cell_read(self, cls, name):
+        real = getattr(cls, name)
+
+        def counted(*args, **kwargs):
+            if any('/nova/scheduler/' in frame.filename
+                   for frame in traceback.extract_stack()):
+                self.cell_reads.append(name)
+            return real(*args, **kwargs)
+        return counted
+
+    def _record(self, host='compute'):
+        """The host row of ``host``'s only node, read at quorum."""
+        [node] = [r.node_uuid for r in self.store.list() if r.host == host]
+        return self.store.get(node, latest=True)
+
+    def _host_state(self, host='compute'):
+        manager = self.scheduler.manager.host_manager
+        ctxt = nova_context.get_admin_context()
+        [state] = [s for s in manager.get_host_states_by_uuids(
+            ctxt, None, None) if s.host == host]
+        return state
+
+    def test_scheduler_loads_nova_cassandra(self):
+        manager = self.scheduler.manager
+        self.assertEqual('CassandraHostManager',
+                         type(manager.host_manager).__name__)
+        self.assertEqual('CassandraClaims',
+                         type(manager.claims_driver).__name__)
+
+    def test_boot_and_delete_show_in_cassandra_and_host_state(self):
+        before = self._record()
+        server = self._create_server(flavor_id=self.flavor, networks='none')
+        record = self._record()
+        self.assertEqual({'VCPU': 1, 'MEMORY_MB': 512, 'DISK_GB': 1},
+                         record.used)
+        self.assertEqual([server['id']], record.state['instances'])
+        self.assertGreater(record.generation, before.generation)
+        self.assertEqual([], self.claims.node_usage(record.node_uuid).claims)
+        self.assertEqual([], self.cell_reads)
+
+        state = self._host_state()
+        self.assertEqual(1, state.vcpus_used)
+        self.assertEqual(8192 - 512 - 512, state.free_ram_mb)
+        self.assertEqual(1, state.num_instances)
+        self.assertEqual({server['id']}, set(state.instances))
+        # placement_allocations = sync: placement has the allocation too.
+        self.assertEqual(
+            {'VCPU': 1, 'MEMORY_MB': 512, 'DISK_GB': 1},
+            self._get_allocations_by_server_uuid(server['id'])[
+                str(record.node_uuid)]['resources'])
+
+        self._delete_server(server)
+        record = self._record()
+        self.assertEqual({'VCPU': 0, 'MEMORY_MB': 0, 'DISK_GB': 0},
+                         record.used)
+        self.assertEqual([], record.state['instances'])
+        self.assertEqual(0, self._host_state().vcpus_used)
+
+    def test_resize_counts_both_flavors_until_confirmed(self):
+        server = self._create_server(flavor_id=self.flavor, networks='none')
+        bigger = self._create_flavor(vcpu=2, memory_mb=1024, disk=2,
+                                     ephemeral=0)
+        self._resize_server(server, bigger)
+        self.assertEqual({'VCPU': 3, 'MEMORY_MB': 1536, 'DISK_GB': 3},
+                         self._record().used)
+        self._confirm_resize(server)
+        self.assertEqual({'VCPU': 2, 'MEMORY_MB': 1024, 'DISK_GB': 2},
+                         self._record().used)
+        self.assertEqual(2, self._host_state().vcpus_used)
+
+    def test_anti_affinity_multi_create_lands_on_two_hosts(self):
+        self._start_compute('compute2')
+        group = self.api.post_server_groups(
+            {'name': 'spread', 'policy': 'anti-affinity'})
+        request = self._build_server(flavor_id=self.flavor, networks='none')
+        request.update(min_count=2, max_count=2)
+        self.api.post_server({'server': request,
+                              'os:scheduler_hints': {'group': group['id']}})
+        servers = self._wait_for_servers(2)
+        hosts_used = {s['OS-EXT-SRV-ATTR:host'] for s in servers}
+        self.assertEqual({'compute', 'compute2'}, hosts_used)
+        for host in hosts_used:
+            record = self._record(host)
+            self.assertEqual(1, len(record.state['instances']))
+            self.assertEqual(1, record.used['VCPU'])
+            self.assertEqual(1, self._host_state(host).num_instances)
+        self.assertEqual([], self.cell_reads)
+
+    def test_no_room_is_no_valid_host_and_nothing_is_claimed(self):
+        huge = self._create_flavor(vcpu=1, memory_mb=16384, disk=1,
+                                   ephemeral=0)
+        server = self._create_server(flavor_id=huge, networks='none',
+                                     expected_state='ERROR')
+        self.assertIn('No valid host', server['fault']['message'])
+        usage = self.claims.node_usage(self._record().node_uuid)
+        self.assertEqual([], usage.claims)
+        self.assertEqual(0, usage.record.used['VCPU'])
+
+    def _wait_for_servers(self, count):
+        for _ in range(100):
+            servers = self.api.get_servers()
+            if (len(servers) == count and
+                    all(s['status'] == 'ACTIVE' for s in servers)):
+                return servers
+            self._wait_for_state_change(servers[0], 'ACTIVE')
+        self.fail('servers did not all become ACTIVE: %s' % servers)
