@@ -20,6 +20,10 @@ stack_up() {
     install_venv
     NC_PYTHON=$NC_VENV/bin/python  # used by start_cassandra's CQL check
     export NC_PYTHON
+    # The extension points nova-cassandra plugs into (patches/series).
+    nc_apt_install patch
+    "$NC_VENV/bin/nova-cassandra-manage" patches apply \
+        || nc_die "could not apply patches/ to the nova in $NC_VENV"
     start_mariadb
     start_rabbitmq
     start_cassandra

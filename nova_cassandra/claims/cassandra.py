@@ -30,7 +30,6 @@ from nova_cassandra.claims import cassandra_claim
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
 from nova_cassandra.store import claims as claims_store
-from nova_cassandra.store import hosts
 from nova_cassandra.store import session as session_mod
 
 CONF = nc_conf.CONF
@@ -46,8 +45,7 @@ class CassandraClaims:
     """Claims resources with compare-and-set on the nodes' Cassandra rows."""
 
     def __init__(self):
-        store = hosts.get_store()
-        self._store = claims_store.ClaimStore(store.session, store.keyspace)
+        claims_store.get_store()  # refuse to start without Cassandra
         self._background = ThreadPoolExecutor(max_workers=4)
 
     @property
@@ -73,7 +71,8 @@ class CassandraClaims:
         """Every node with room for the request, as placement would list it."""
         resources = self._resources(context, spec_obj, host_manager)
         try:
-            usages = [usage for usage in self._store.all_usage()
+            store = claims_store.get_store()
+            usages = [usage for usage in store.all_usage()
                       if capacity.fits(usage, resources)]
         except UNAVAILABLE as e:
             raise nova_exception.NoValidHost(
@@ -105,8 +104,8 @@ class CassandraClaims:
         resources = alloc_req['allocations'][node]['resources']
         try:
             claimed = cassandra_claim.claim(
-                self._store, uuid.UUID(node), uuid.UUID(instance_uuid),
-                resources, CONF.cassandra.claim_ttl)
+                claims_store.get_store(), uuid.UUID(node),
+                uuid.UUID(instance_uuid), resources, CONF.cassandra.claim_ttl)
         except exception.HostNotFound:
             LOG.warning('Node %s lost its host row; trying another host.',
                         node)
@@ -124,7 +123,8 @@ class CassandraClaims:
             if not self._claim_in_placement(context, spec_obj, instance_uuid,
                                             alloc_req,
                                             allocation_request_version):
-                self._store.release(uuid.UUID(node), uuid.UUID(instance_uuid))
+                claims_store.get_store().release(uuid.UUID(node),
+                                                 uuid.UUID(instance_uuid))
                 return False
         elif mode == 'async':
             self._background.submit(
@@ -141,11 +141,11 @@ class CassandraClaims:
     def cleanup(self, context, instance_uuids):
         """Release the claims of ``instance_uuids`` (and their allocations)."""
         consumers = {uuid.UUID(u) for u in instance_uuids}
-        for usage in self._store.all_usage():
+        store = claims_store.get_store()
+        for usage in store.all_usage():
             for claim in usage.claims:
                 if claim.consumer_uuid in consumers:
-                    self._store.release(usage.record.node_uuid,
-                                        claim.consumer_uuid)
+                    store.release(usage.record.node_uuid, claim.consumer_uuid)
         if CONF.cassandra.placement_allocations != 'off':
             for instance_uuid in instance_uuids:
                 self.placement_client.delete_allocation_for_instance(

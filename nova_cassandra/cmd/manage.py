@@ -3,17 +3,25 @@
   nova-cassandra-manage [--config-file nova.conf] db sync
   nova-cassandra-manage [--config-file nova.conf] db version
   nova-cassandra-manage [--config-file nova.conf] status
+  nova-cassandra-manage [--config-file nova.conf] check capacity
+  nova-cassandra-manage [--config-file nova.conf] claims reap --older-than S
+  nova-cassandra-manage patches check|apply|revert [--nova-path PATH]
 
 Options come from nova's configuration files (``[cassandra]``).  Errors are
-one line on stderr and a non-zero exit: 1 for a cluster or schema problem,
-2 for bad options.
+one line on stderr and a non-zero exit: 1 for a cluster or schema problem
+(or, for ``check capacity``, any invariant breach), 2 for bad options.
 """
 
-from oslo_config import cfg
+import datetime
 
+from oslo_config import cfg
+from oslo_utils import timeutils
+
+from nova_cassandra.claims import checker
 from nova_cassandra.cmd import common
 from nova_cassandra import exception
 from nova_cassandra import patches as patches_mod
+from nova_cassandra.store import claims as claims_store
 from nova_cassandra.store import hosts
 from nova_cassandra.store import schema
 from nova_cassandra.store import session as session_mod
@@ -61,6 +69,37 @@ def status():
     print('Host rows:      %d' % sum(1 for _ in store.list()))
 
 
+def _claim_store():
+    session = _session()
+    schema.check(session, CONF.cassandra.keyspace)
+    return claims_store.ClaimStore(session, CONF.cassandra.keyspace)
+
+
+def check_capacity():
+    """List every node over capacity and every consumer claimed twice."""
+    usages = list(_claim_store().all_usage())
+    offenders = checker.offenders(usages)
+    for line in offenders:
+        print(line)
+    print('%d nodes checked, %d offenders.' % (len(usages), len(offenders)))
+    return 1 if offenders else 0
+
+
+def claims_reap():
+    """Release claims older than --older-than seconds (crashed schedulers)."""
+    store = _claim_store()
+    cutoff = timeutils.utcnow() - datetime.timedelta(
+        seconds=CONF.category.older_than)
+    reaped = 0
+    for usage in store.all_usage():
+        for claim in usage.claims:
+            if claim.claimed_at < cutoff and store.release(
+                    usage.record.node_uuid, claim.consumer_uuid):
+                reaped += 1
+    print('Released %d claims older than %d seconds.'
+          % (reaped, CONF.category.older_than))
+
+
 # patches sub-commands: (help, function, what is printed when it returns
 # True, and when it returns False).
 PATCHES_ACTIONS = {
@@ -96,6 +135,22 @@ def add_command_parsers(subparsers):
     subparsers.add_parser(
         'status', help='Cluster, keyspace, schema version and host rows.'
     ).set_defaults(func=status)
+    check = subparsers.add_parser('check', help='Independent checks.')
+    actions = check.add_subparsers(dest='action', required=True)
+    actions.add_parser(
+        'capacity', help='usage + live claims <= (capacity - reserved) * '
+                         'ratio on every node, no consumer on two nodes; '
+                         'exit 1 listing offenders.'
+    ).set_defaults(func=check_capacity)
+    claims = subparsers.add_parser('claims', help='Open resource claims.')
+    actions = claims.add_subparsers(dest='action', required=True)
+    reap = actions.add_parser(
+        'reap', help='Release claims older than --older-than seconds, '
+                     'before their TTL would.')
+    reap.add_argument('--older-than', type=int, required=True,
+                      help='Age in seconds; keep it above how long a '
+                           'build takes to reach its compute.')
+    reap.set_defaults(func=claims_reap)
     patches_parser = subparsers.add_parser(
         'patches', help="nova's extension points: the series in patches/.")
     actions = patches_parser.add_subparsers(dest='action', required=True)

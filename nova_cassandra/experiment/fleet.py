@@ -132,13 +132,21 @@ class Fleet(processes.ProcessGroup):
         return all(self.inventories.values())
 
     def fill(self, share):
-        """Allocate ``share`` of every node's capacity to fill consumers."""
+        """Allocate ``share`` of every node's capacity to fill consumers.
+
+        Returns ``{rp_uuid: [(consumer, resources), ...]}``, what was
+        allocated, for a set-up that keeps usage elsewhere too.
+        """
+        filled = {}
         for rp_uuid, inventories in sorted(self.inventories.items()):
+            filled[rp_uuid] = []
             for i, resources in enumerate(fill_chunks(inventories, share)):
-                self.placement.allocate(
-                    str(uuid.uuid5(uuid.NAMESPACE_URL,
-                                   'fill/%s/%d' % (rp_uuid, i))),
-                    rp_uuid, resources, FILL_PROJECT, FILL_PROJECT)
+                consumer = str(uuid.uuid5(uuid.NAMESPACE_URL,
+                                          'fill/%s/%d' % (rp_uuid, i)))
+                self.placement.allocate(consumer, rp_uuid, resources,
+                                        FILL_PROJECT, FILL_PROJECT)
+                filled[rp_uuid].append((consumer, resources))
+        return filled
 
     def capacity(self):
         """Total capacity of the fleet per resource class."""

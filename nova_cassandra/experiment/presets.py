@@ -11,6 +11,8 @@ import dataclasses
 
 from oslo_config import cfg
 
+from nova_cassandra.experiment import cassandra_state
+
 
 @dataclasses.dataclass(frozen=True)
 class Setup:
@@ -30,7 +32,10 @@ class Setup:
             for group, options in sorted(overrides.items()):
                 for option in sorted(options):
                     try:
-                        conf[group][option]
+                        if group == 'DEFAULT':
+                            conf[option]
+                        else:
+                            conf[group][option]
                     except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
                         unknown.append('[%s] %s' % (group, option))
         return unknown
@@ -39,9 +44,18 @@ class Setup:
 SETUPS = (
     Setup('stock', 'stock HostManager, claims in placement (MariaDB)'),
     Setup('cassandra', 'CassandraHostManager, Cassandra LWT claims',
-          scheduler_conf={'scheduler': {'host_manager': 'cassandra',
-                                        'claims_driver': 'cassandra'}},
-          compute_conf={'compute': {'resource_tracker_hooks': 'cassandra'}},
+          scheduler_conf={
+              'scheduler': {'host_manager': 'cassandra',
+                            'claims_driver': 'cassandra'},
+              'filter_scheduler': {'track_instance_changes': False},
+              'cassandra': {'keyspace': cassandra_state.KEYSPACE}},
+          compute_conf={
+              'compute': {'resource_tracker_hooks': 'cassandra'},
+              'filter_scheduler': {'track_instance_changes': False},
+              'cassandra': {'keyspace': cassandra_state.KEYSPACE},
+              # The host rows are the computes' heartbeat: the audit must
+              # publish them more often than service_down_time (60 s).
+              'DEFAULT': {'update_resources_interval': 20}},
           services=('cassandra',)),
     Setup('mysql', 'stock HostManager, sharded MySQL claims',
           scheduler_conf={'scheduler': {'claims_driver': 'mysql'}}),

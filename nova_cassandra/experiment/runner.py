@@ -20,6 +20,7 @@ from oslo_log import log as logging
 from oslo_utils import importutils
 
 from nova_cassandra import exception
+from nova_cassandra.experiment import cassandra_state
 from nova_cassandra.experiment import checker
 from nova_cassandra.experiment import cpu
 from nova_cassandra.experiment import fleet as fleet_mod
@@ -99,23 +100,32 @@ class Experiment:
         fleet = fleet_mod.Fleet(hosts, self.preset.nodes_per_compute,
                                 self.conf.config_file, setup.compute_conf,
                                 run_dir, self.placement)
+        state = (cassandra_state.CassandraState(self.conf)
+                 if 'cassandra' in setup.services else None)
         try:
             self.progress('%s, %d hosts: starting the fleet' %
                           (setup.name, hosts))
+            if state:
+                state.recreate()
             fleet.start_all(timeout=120 + hosts)
             share = self._fill_share(fleet.capacity())
-            fleet.fill(share)
+            filled = fleet.fill(share)
+            if state:
+                state.wait_for_nodes(fleet.providers, timeout=120 + hosts)
+                state.fill(filled)
             runs = []
             for k in self.preset.schedulers:
                 self.progress('%s, %d hosts, K=%d: running %d requests'
                               % (setup.name, hosts, k, len(self.stream)))
-                record = self._run_once(setup, fleet, k, run_dir)
+                record = self._run_once(setup, fleet, k, run_dir, state)
                 record.update(hosts=hosts, prefill=round(share, 4))
                 self.progress('  ' + _one_line(record))
                 runs.append(record)
             return runs
         finally:
             fleet.stop()
+            if state:
+                state.close()
 
     def _fill_share(self, capacity):
         demand = workload.demand(self.stream)
@@ -127,13 +137,15 @@ class Experiment:
                                         100 * self.preset.target_fill))
         return share
 
-    def _reset(self, requests):
+    def _reset(self, requests, state):
+        consumers = [r.instance_uuid for r in requests]
         with futures.ThreadPoolExecutor(8) as pool:
-            list(pool.map(self.placement.delete_allocations,
-                          [r.instance_uuid for r in requests]))
+            list(pool.map(self.placement.delete_allocations, consumers))
+        if state:
+            state.release(consumers)
 
-    def _run_once(self, setup, fleet, k, run_dir):
-        self._reset(self.stream + self.warmup)
+    def _run_once(self, setup, fleet, k, run_dir, state):
+        self._reset(self.stream + self.warmup, state)
         schedulers = schedulers_mod.Schedulers(
             k, self.conf.config_file, setup.scheduler_conf,
             os.path.join(run_dir, 'k%d' % k), self.conf.transport_url)
@@ -142,7 +154,7 @@ class Experiment:
             schedulers.start_all(fleet.compute_hosts,
                                  fleet_mod.SYNC_INTERVAL, READY_TIMEOUT)
             workload.drive(self.warmup, self.caller, k, READY_TIMEOUT)
-            self._reset(self.warmup)
+            self._reset(self.warmup, state)
             schedulers.mark()
             window = cpu.Window({'schedulers': schedulers.pids(),
                                  'fleet': fleet.pids()})
@@ -156,15 +168,16 @@ class Experiment:
             schedulers.stop()
         inventories, allocations = checker.read(self.placement,
                                                 fleet.providers)
+        verdict = checker.check(
+            inventories, allocations,
+            placed={o.request.instance_uuid: o.node
+                    for o in outcomes if o.node},
+            refused={o.request.instance_uuid:
+                     workload.resources(o.request.flavor)
+                     for o in outcomes if o.error == workload.NOVALIDHOST})
+        verdict['cassandra_offenders'] = state.check() if state else []
         return _record(setup.name, k, outcomes, seconds, cpu_ms, conflicts,
-                       checker.check(
-                           inventories, allocations,
-                           placed={o.request.instance_uuid: o.node
-                                   for o in outcomes if o.node},
-                           refused={o.request.instance_uuid:
-                                    workload.resources(o.request.flavor)
-                                    for o in outcomes
-                                    if o.error == workload.NOVALIDHOST}))
+                       verdict)
 
 
 def _record(setup, k, outcomes, seconds, cpu_ms, conflicts, verdict):
@@ -194,4 +207,5 @@ def _one_line(record):
             'NoValidHost %(novalidhost_true)d true / %(novalidhost_false)d '
             'false, %(violations)d violations, %(errors)d errors'
             % dict(record, p99=record['latency'].get('p99_ms', 0),
-                   violations=len(record['capacity_violations'])))
+                   violations=len(record['capacity_violations'])
+                   + len(record.get('cassandra_offenders', ()))))

@@ -86,11 +86,13 @@ class Schedulers(processes.ProcessGroup):
                 self.run_dir))
         self.wait_for('%d consumers on the %s queue' % (self.count, QUEUE),
                       self._consuming, timeout)
-        self.wait_for('instance info from %d compute hosts'
-                      % len(compute_hosts),
-                      lambda: self._synced(set(compute_hosts)), timeout)
-        # The next sync marks every host up to date.
-        time.sleep(sync_interval + 2)
+        if self.scheduler_conf.get('filter_scheduler', {}).get(
+                'track_instance_changes', True):
+            self.wait_for('instance info from %d compute hosts'
+                          % len(compute_hosts),
+                          lambda: self._synced(set(compute_hosts)), timeout)
+            # The next sync marks every host up to date.
+            time.sleep(sync_interval + 2)
         self.check_alive()
 
     def _consuming(self):

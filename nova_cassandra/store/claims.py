@@ -141,3 +141,20 @@ class ClaimStore:
         """Delete a claim; True if there was one."""
         return self._execute(self._release,
                              (node_uuid, consumer_uuid)).was_applied
+
+
+_STORE = (None, None)
+
+
+def get_store():
+    """This process's ``ClaimStore``.
+
+    It shares the session ``hosts.get_store()`` gives, and like it is made
+    again in a forked child.
+    """
+    global _STORE
+    host_store = hosts.get_store()
+    if _STORE[0] is not host_store:
+        _STORE = (host_store,
+                  ClaimStore(host_store.session, host_store.keyspace))
+    return _STORE[1]

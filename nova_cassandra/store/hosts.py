@@ -8,6 +8,7 @@ concurrent claims.
 
 import dataclasses
 import datetime
+import os
 import threading
 import uuid
 
@@ -163,6 +164,7 @@ class HostStore:
 
 
 _STORE = None
+_STORE_PID = None
 _STORE_LOCK = threading.Lock()
 
 
@@ -170,13 +172,15 @@ def get_store():
     """This process's ``HostStore`` on ``[cassandra]``, made on first use.
 
     Connecting checks the keyspace's schema version, so a service never
-    reads or writes rows of a schema it does not know.  Raises
-    ``CassandraUnavailable``, ``KeyspaceNotFound`` or
+    reads or writes rows of a schema it does not know.  A forked child (nova
+    services fork their workers after building their managers) gets a
+    connection of its own: the parent's driver threads do not survive a
+    fork.  Raises ``CassandraUnavailable``, ``KeyspaceNotFound`` or
     ``SchemaVersionMismatch``; the next call tries again.
     """
-    global _STORE
+    global _STORE, _STORE_PID
     with _STORE_LOCK:
-        if _STORE is None:
+        if _STORE is None or _STORE_PID != os.getpid():
             keyspace = CONF.cassandra.keyspace
             session = session_mod.connect(CONF.cassandra)
             try:
@@ -184,5 +188,5 @@ def get_store():
             except Exception:
                 session.cluster.shutdown()
                 raise
-            _STORE = HostStore(session, keyspace)
+            _STORE, _STORE_PID = HostStore(session, keyspace), os.getpid()
         return _STORE

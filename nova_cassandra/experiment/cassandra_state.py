@@ -1,0 +1,77 @@
+"""What the ``cassandra`` set-up keeps in Cassandra, for the experiment.
+
+The set-up runs in a keyspace of its own, recreated for each fleet.  The
+fleet's pre-fill goes into Cassandra as long-lived claims (beside the same
+allocations in placement), the stream's claims are released between runs,
+and after each run the independent checker reads usage and claims back.
+"""
+
+import time
+import uuid
+
+from nova_cassandra.claims import cassandra_claim
+from nova_cassandra.claims import checker
+from nova_cassandra.store import claims as claims_store
+from nova_cassandra.store import hosts
+from nova_cassandra.store import schema
+from nova_cassandra.store import session as session_mod
+
+KEYSPACE = 'nova_cassandra_experiment'
+# The pre-fill outlives any run.
+FILL_TTL = 7 * 24 * 3600
+
+
+class CassandraState:
+    """The experiment's view of the set-up's keyspace."""
+
+    def __init__(self, conf):
+        self._conf = conf
+        self._session = session_mod.connect(conf.cassandra)
+        self._hosts = None
+        self._claims = None
+
+    def recreate(self):
+        """An empty keyspace at the schema version, before a fleet starts."""
+        self._session.execute('DROP KEYSPACE IF EXISTS %s' % KEYSPACE)
+        schema.sync(self._session, KEYSPACE, self._conf.cassandra.replication)
+        self._hosts = hosts.HostStore(self._session, KEYSPACE)
+        self._claims = claims_store.ClaimStore(self._session, KEYSPACE)
+
+    def wait_for_nodes(self, node_uuids, timeout):
+        """Wait until the fleet's computes published every node."""
+        wanted = {uuid.UUID(n) for n in node_uuids}
+        deadline = time.monotonic() + timeout
+        while True:
+            missing = wanted - {r.node_uuid for r in self._hosts.list()}
+            if not missing:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError('%d nodes never published host state to '
+                                   'Cassandra' % len(missing))
+            time.sleep(2)
+
+    def fill(self, claims_by_node):
+        """Claim ``{node: [(consumer, resources), ...]}`` for good."""
+        for node, claims in sorted(claims_by_node.items()):
+            for consumer, resources in claims:
+                if not cassandra_claim.claim(
+                        self._claims, uuid.UUID(node), uuid.UUID(consumer),
+                        resources, FILL_TTL):
+                    raise RuntimeError('pre-fill does not fit on node %s'
+                                       % node)
+
+    def release(self, consumers):
+        """Release every claim these consumers hold."""
+        wanted = {uuid.UUID(c) for c in consumers}
+        for usage in self._claims.all_usage():
+            for claim in usage.claims:
+                if claim.consumer_uuid in wanted:
+                    self._claims.release(usage.record.node_uuid,
+                                         claim.consumer_uuid)
+
+    def check(self):
+        """Invariant breaches found in Cassandra (``claims.checker``)."""
+        return checker.offenders(self._claims.all_usage())
+
+    def close(self):
+        self._session.cluster.shutdown()

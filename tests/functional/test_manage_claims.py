@@ -1,0 +1,73 @@
+"""``check capacity`` and ``claims reap`` on a real Cassandra."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import fixtures
+
+from nova_cassandra.claims import cassandra_claim
+from nova_cassandra.store import claims as claims_store
+from nova_cassandra.store import hosts
+from tests.functional import base
+
+
+class TestClaimCommands(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.ks = self.useFixture(base.CassandraKeyspace())
+        self.hosts = hosts.HostStore(self.ks.session, self.ks.keyspace)
+        self.claims = claims_store.ClaimStore(self.ks.session,
+                                              self.ks.keyspace)
+        self.node = self.hosts.create(hosts.HostRecord(
+            node_uuid=uuid.uuid4(), host='compute1', nodename='node1',
+            capacity={'VCPU': 4}, used={'VCPU': 1})).node_uuid
+
+    def _manage(self, *command):
+        config = self.useFixture(fixtures.TempDir()).join('nova.conf')
+        with open(config, 'w') as f:
+            f.write('[cassandra]\nkeyspace = %s\n' % self.ks.keyspace)
+        return subprocess.run(
+            [os.path.join(os.path.dirname(sys.executable),
+                          'nova-cassandra-manage'), '--config-file', config]
+            + list(command), capture_output=True, text=True, timeout=60)
+
+    def test_check_capacity_passes_then_lists_offenders(self):
+        self.assertTrue(cassandra_claim.claim(
+            self.claims, self.node, uuid.uuid4(), {'VCPU': 3}, 300))
+        result = self._manage('check', 'capacity')
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertIn('1 nodes checked, 0 offenders.', result.stdout)
+
+        # What a buggy claimer would do: a claim past the check.
+        usage = self.claims.node_usage(self.node)
+        consumer = uuid.uuid4()
+        self.claims.claim(self.node, usage.record.generation, consumer,
+                          {'VCPU': 2}, 300)
+        other = self.hosts.create(hosts.HostRecord(
+            node_uuid=uuid.uuid4(), host='compute2', nodename='node2',
+            capacity={'VCPU': 4})).node_uuid
+        self.claims.claim(other, 1, consumer, {'VCPU': 1}, 300)
+        result = self._manage('check', 'capacity')
+        self.assertEqual(1, result.returncode)
+        self.assertIn('VCPU 6 taken > 4 allowed', result.stdout)
+        self.assertIn('consumer %s claimed on 2 nodes' % consumer,
+                      result.stdout)
+        self.assertIn('2 nodes checked, 2 offenders.', result.stdout)
+
+    def test_reap_releases_only_old_claims(self):
+        old = uuid.uuid4()
+        self.assertTrue(cassandra_claim.claim(
+            self.claims, self.node, old, {'VCPU': 1}, 300))
+        time.sleep(8)
+        new = uuid.uuid4()
+        self.assertTrue(cassandra_claim.claim(
+            self.claims, self.node, new, {'VCPU': 1}, 300))
+        result = self._manage('claims', 'reap', '--older-than', '5')
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertIn('Released 1 claims', result.stdout)
+        self.assertEqual([new], [c.consumer_uuid for c in
+                                 self.claims.node_usage(self.node).claims])
