@@ -1,7 +1,7 @@
 """``nova-cassandra-experiment``: the measured answer to the 2015 proposal.
 
   nova-cassandra-experiment --config-file nova.conf [--preset smoke]
-                            [--setups stock,cassandra,mysql]
+                            [--setups stock,cassandra,...]
                             [--output-dir DIR]
 
 Presets:
@@ -100,12 +100,15 @@ def _run_schedulers():
     print(report.runs_table(runs))
     print('\nCPU ms per placement by process group:')
     print(report.cpu_table(runs))
+    print()
+    print(report.ratios(runs))
     report.write_json(result, json_path)
     report.write_runs_plot(runs, 'nova-cassandra %s: %d requests per run'
                            % (CONF.preset, preset.requests), png_path)
     print('wrote %s and %s' % (json_path, png_path))
     return 1 if any(run['capacity_violations'] or run['errors'] or
-                    run['missing_allocations'] for run in runs) else 0
+                    run['missing_allocations'] or
+                    run['cassandra_offenders'] for run in runs) else 0
 
 
 def _run():

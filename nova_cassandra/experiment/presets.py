@@ -24,6 +24,8 @@ class Setup:
     compute_conf: dict = dataclasses.field(default_factory=dict)
     # Names of services beyond the stock stack, see runner.SERVICE_CHECKS.
     services: tuple = ()
+    # Whether placement gets the instances' allocations (checked if so).
+    writes_placement: bool = True
 
     def unknown_options(self, conf):
         """``[group] option`` names ``conf`` (nova's CONF) does not know."""
@@ -41,22 +43,35 @@ class Setup:
         return unknown
 
 
+def _cassandra(name, placement_allocations, description):
+    """The cassandra set-up, mirroring claims to placement as told."""
+    return Setup(
+        name, description,
+        scheduler_conf={
+            'scheduler': {'host_manager': 'cassandra',
+                          'claims_driver': 'cassandra'},
+            'filter_scheduler': {'track_instance_changes': False},
+            'cassandra': {'keyspace': cassandra_state.KEYSPACE,
+                          'placement_allocations': placement_allocations}},
+        compute_conf={
+            'compute': {'resource_tracker_hooks': 'cassandra'},
+            'filter_scheduler': {'track_instance_changes': False},
+            'cassandra': {'keyspace': cassandra_state.KEYSPACE},
+            # The host rows are the computes' heartbeat: the audit must
+            # publish them more often than service_down_time (60 s).
+            'DEFAULT': {'update_resources_interval': 20}},
+        services=('cassandra',),
+        writes_placement=placement_allocations != 'off')
+
+
 SETUPS = (
     Setup('stock', 'stock HostManager, claims in placement (MariaDB)'),
-    Setup('cassandra', 'CassandraHostManager, Cassandra LWT claims',
-          scheduler_conf={
-              'scheduler': {'host_manager': 'cassandra',
-                            'claims_driver': 'cassandra'},
-              'filter_scheduler': {'track_instance_changes': False},
-              'cassandra': {'keyspace': cassandra_state.KEYSPACE}},
-          compute_conf={
-              'compute': {'resource_tracker_hooks': 'cassandra'},
-              'filter_scheduler': {'track_instance_changes': False},
-              'cassandra': {'keyspace': cassandra_state.KEYSPACE},
-              # The host rows are the computes' heartbeat: the audit must
-              # publish them more often than service_down_time (60 s).
-              'DEFAULT': {'update_resources_interval': 20}},
-          services=('cassandra',)),
+    _cassandra('cassandra', 'sync',
+               'CassandraHostManager, LWT claims, then placement (sync)'),
+    _cassandra('cassandra-async', 'async',
+               'CassandraHostManager, LWT claims, placement in background'),
+    _cassandra('cassandra-off', 'off',
+               'CassandraHostManager, LWT claims, no placement allocations'),
     Setup('mysql', 'stock HostManager, sharded MySQL claims',
           scheduler_conf={'scheduler': {'claims_driver': 'mysql'}}),
 )

@@ -39,7 +39,8 @@ RUN_COLUMNS = (
     ('NVH true', lambda r: '%d (%d by design)' % (
         r['novalidhost_true'], r['novalidhost_expected'])),
     ('NVH false', lambda r: r['novalidhost_false']),
-    ('violations', lambda r: len(r['capacity_violations'])),
+    ('violations', lambda r: len(r['capacity_violations'])
+     + len(r.get('cassandra_offenders', ()))),
     ('errors', lambda r: r['errors']),
 )
 
@@ -64,6 +65,33 @@ def cpu_table(runs):
                           for g in groups) +
                     ('%.1f' % sum(v for v in per.values() if v),))
     return _aligned(rows)
+
+
+def _cpu_per_placement(run):
+    return sum(v for v in run['cpu_ms_per_placement'].values() if v)
+
+
+def ratios(runs, baseline='stock'):
+    """Lines comparing each set-up with ``baseline`` at the same hosts and K.
+
+    Placements per second (higher is better) and CPU milliseconds per
+    placement over every process group (lower is better).
+    """
+    base = {(r['hosts'], r['schedulers']): r for r in runs
+            if r['setup'] == baseline}
+    lines = []
+    for run in runs:
+        ref = base.get((run['hosts'], run['schedulers']))
+        if run['setup'] == baseline or ref is None or not run['placed']:
+            continue
+        lines.append(
+            '%s / %s at %d hosts, K=%d: placements/s x%.2f, CPU ms per '
+            'placement x%.2f (%.1f vs %.1f)' % (
+                run['setup'], baseline, run['hosts'], run['schedulers'],
+                run['placements_per_s'] / ref['placements_per_s'],
+                _cpu_per_placement(run) / _cpu_per_placement(ref),
+                _cpu_per_placement(run), _cpu_per_placement(ref)))
+    return '\n'.join(lines)
 
 
 def write_json(result, path):

@@ -176,6 +176,8 @@ class Experiment:
                      workload.resources(o.request.flavor)
                      for o in outcomes if o.error == workload.NOVALIDHOST})
         verdict['cassandra_offenders'] = state.check() if state else []
+        if not setup.writes_placement:
+            verdict['missing_allocations'] = None
         return _record(setup.name, k, outcomes, seconds, cpu_ms, conflicts,
                        verdict)
 
