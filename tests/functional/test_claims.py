@@ -5,8 +5,11 @@ import random
 import time
 import uuid
 
+from testtools.content import text_content
+
 from nova_cassandra.claims import capacity
 from nova_cassandra.claims import cassandra_claim
+from nova_cassandra.claims import checker
 from nova_cassandra.store import claims
 from nova_cassandra.store import hosts
 from nova_cassandra.store import session as session_mod
@@ -23,11 +26,32 @@ def _node(vcpus):
         used={'VCPU': 0, 'MEMORY_MB': 0})
 
 
-def _scheduler(keyspace, nodes, requests, seed, results):
+class UnconditionalClaimStore(claims.ClaimStore):
+    """A ClaimStore whose claims skip the compare-and-set (test only).
+
+    What the race test must catch: the same read-check-write with a plain
+    write instead of a lightweight transaction.
+    """
+
+    def __init__(self, session, keyspace):
+        super().__init__(session, keyspace)
+        self._plain = session.prepare(
+            'INSERT INTO %s.compute_nodes (node_uuid, consumer_uuid, claim, '
+            'claimed_at) VALUES (?, ?, ?, toTimestamp(now())) USING TTL ?'
+            % keyspace)
+
+    def claim(self, node_uuid, generation, consumer_uuid, resources, ttl):
+        self._session.execute(self._plain,
+                              (node_uuid, consumer_uuid, resources, ttl))
+        return generation
+
+
+def _scheduler(keyspace, nodes, requests, seed, results, store_cls, start):
     """One scheduler process: each request tries the nodes in its order."""
     conf = base.cassandra_options(keyspace=keyspace)
     session = session_mod.connect(conf.cassandra)
-    store = claims.ClaimStore(session, keyspace)
+    store = store_cls(session, keyspace)
+    start.wait(60)  # every process connected: now they race
     order = random.Random(seed)
     placed = []
     for _ in range(requests):
@@ -51,25 +75,34 @@ class TestClaims(base.TestCase):
     def _create(self, vcpus):
         return self.hosts.create(_node(vcpus))
 
-    def test_racing_schedulers_fill_exactly_and_never_double_book(self):
-        """4 processes × 15 requests for 3 × 5 slots of 1 VCPU."""
-        nodes = [self._create(5).node_uuid for _ in range(3)]
+    def _race(self, store_cls, processes=4, requests=50, nodes=3, slots=5):
+        """``processes`` schedulers × ``requests`` for nodes × slots VCPUs."""
+        node_uuids = [self._create(slots).node_uuid for _ in range(nodes)]
         ctx = multiprocessing.get_context('spawn')
         results = ctx.Queue()
+        start = ctx.Barrier(processes)
         procs = [ctx.Process(target=_scheduler,
-                             args=(self.ks.keyspace, nodes, 15, seed, results))
-                 for seed in range(4)]
+                             args=(self.ks.keyspace, node_uuids, requests,
+                                   seed, results, store_cls, start))
+                 for seed in range(processes)]
         for proc in procs:
             proc.start()
         outcomes = [results.get(timeout=90) for _ in procs]
         for proc in procs:
             proc.join(30)
             self.assertEqual(0, proc.exitcode)
-
         placed = [p for placements, _ in outcomes for p in placements]
+        counters = {}
+        for _, snapshot in outcomes:
+            for name, count in snapshot.items():
+                counters[name] = counters.get(name, 0) + count
+        return placed, list(self.claims.all_usage()), counters
+
+    def test_racing_schedulers_fill_exactly_and_never_double_book(self):
+        """4 processes × 50 requests for 3 × 5 slots of 1 VCPU."""
+        placed, usages, counters = self._race(claims.ClaimStore)
         self.assertEqual(15, len(placed))
         self.assertEqual(15, len({consumer for consumer, _ in placed}))
-        usages = list(self.claims.all_usage())
         self.assertEqual(3, len(usages))
         for usage in usages:
             self.assertEqual([], capacity.violations(usage))
@@ -77,6 +110,14 @@ class TestClaims(base.TestCase):
         stored = {(str(c.consumer_uuid), str(u.record.node_uuid))
                   for u in usages for c in u.claims}
         self.assertEqual(set(placed), stored)
+        self.assertEqual(15, counters['claims'])
+        self.addDetail('claim-counters', text_content(str(counters)))
+
+    def test_race_without_the_condition_does_double_book(self):
+        """The same race with plain writes: the check must catch it."""
+        placed, usages, _ = self._race(UnconditionalClaimStore)
+        self.assertGreater(len(placed), 15)
+        self.assertNotEqual([], checker.offenders(usages))
 
     def test_claim_that_does_not_fit_is_refused(self):
         node = self._create(2).node_uuid
