@@ -1,6 +1,6 @@
 """``nova-cassandra-experiment``: the measured answer to the 2015 proposal.
 
-  nova-cassandra-experiment --config-file nova.conf [--preset smoke]
+  nova-cassandra-experiment --config-file nova.conf [--preset quick]
                             [--setups stock,cassandra,...]
                             [--output-dir DIR]
 
@@ -38,14 +38,14 @@ CONF = common.CONF
 SMOKE = {'hosts': 200}
 
 cli_opts = [
-    cfg.StrOpt('preset', default='smoke',
+    cfg.StrOpt('preset', default='quick',
                choices=['smoke'] + sorted(presets.PRESETS),
                help='Which experiment to run.'),
     cfg.ListOpt('setups', default=[s.name for s in presets.SETUPS],
                 help='Scheduler set-ups to run (scheduler presets only).'),
     cfg.StrOpt('output-dir', default='experiment-results',
                help='Directory the JSON and PNG results are written to.'),
-    cfg.StrOpt('scratch-keyspace', default='nova_cassandra_experiment',
+    cfg.StrOpt('scratch-keyspace', default='nova_cassandra_smoke',
                regex=r'^[A-Za-z][A-Za-z0-9_]{0,47}$',
                help='Keyspace the experiment creates, uses and drops.'),
 ]

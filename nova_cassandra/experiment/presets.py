@@ -58,8 +58,10 @@ def _cassandra(name, placement_allocations, description):
             'filter_scheduler': {'track_instance_changes': False},
             'cassandra': {'keyspace': cassandra_state.KEYSPACE},
             # The host rows are the computes' heartbeat: the audit must
-            # publish them more often than service_down_time (60 s).
-            'DEFAULT': {'update_resources_interval': 20}},
+            # publish them more often than service_down_time (60 s), from
+            # the start (nova delays periodic tasks by up to 60 s).
+            'DEFAULT': {'update_resources_interval': 20,
+                        'periodic_fuzzy_delay': 0}},
         services=('cassandra',),
         writes_placement=placement_allocations != 'off')
 

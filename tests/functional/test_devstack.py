@@ -75,6 +75,7 @@ class TestDevstackPlugin(base.TestCase):
         self.assertEqual('cassandra',
                          cpu['compute']['resource_tracker_hooks'])
         self.assertEqual('20', cpu['DEFAULT']['update_resources_interval'])
+        self.assertEqual('0', cpu['DEFAULT']['periodic_fuzzy_delay'])
 
         status = subprocess.run(
             [os.path.join(os.path.dirname(sys.executable),
