@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README's first command: set up the stack (installing what is missing) and
 # run the main job, nova-cassandra-experiment.  Extra arguments go to it,
-# e.g. --preset smoke.  Results land in experiment-results/.
+# e.g. --preset standard (default: quick).  Results land in experiment-results/
 set -euo pipefail
 # shellcheck source=tools/lib/common
 source "$(dirname "$0")/lib/common"
