@@ -1,0 +1,110 @@
+import uuid
+
+from nova import exception as nova_exception
+from nova import objects
+from nova.scheduler import utils
+from oslo_config import fixture as config_fixture
+import testtools
+from unittest import mock
+
+from nova_cassandra.claims import cassandra
+from nova_cassandra import exception
+from nova_cassandra.store import claims as claims_store
+from nova_cassandra.store import hosts
+
+objects.register_all()
+
+NODE_A, NODE_B = uuid.uuid4(), uuid.uuid4()
+SMALL = {'VCPU': 1, 'MEMORY_MB': 512, 'DISK_GB': 1}
+
+
+def usage(node, vcpus, used):
+    return claims_store.NodeUsage(hosts.HostRecord(
+        node_uuid=node, host='h', nodename=str(node),
+        capacity={'VCPU': vcpus, 'MEMORY_MB': 4096, 'DISK_GB': 100},
+        used={'VCPU': used}, generation=1), [])
+
+
+class FakeRequest:
+    def __init__(self, resources, traits=()):
+        self._resources = resources
+        self.all_required_traits = set(traits)
+
+    def merged_resources(self):
+        return dict(self._resources)
+
+
+class TestCassandraClaims(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(config_fixture.Config(cassandra.CONF))
+        self.store = mock.Mock()
+        self.store.all_usage.return_value = [usage(NODE_A, 4, 4),
+                                             usage(NODE_B, 4, 1)]
+        self.patch(claims_store, 'get_store', lambda: self.store)
+        self.request = FakeRequest(SMALL)
+        self.patch(utils, 'resources_from_request_spec',
+                   lambda *a, **k: self.request)
+        self.patch(cassandra.report, 'report_client_singleton', mock.Mock())
+        self.driver = cassandra.CassandraClaims()
+        self.spec = objects.RequestSpec(requested_resources=[])
+
+    def test_candidates_are_the_nodes_with_room(self):
+        by_rp, summaries, version = self.driver.get_candidates(
+            None, self.spec, None)
+        self.assertEqual([str(NODE_B)], list(by_rp))
+        self.assertEqual([str(NODE_B)], list(summaries))
+        [alloc_req] = by_rp[str(NODE_B)]
+        self.assertEqual({str(NODE_B): {'resources': SMALL}},
+                         alloc_req['allocations'])
+        self.assertEqual({'': [str(NODE_B)]}, alloc_req['mappings'])
+        self.assertEqual('1.36', version)
+
+    def test_no_room_anywhere_is_no_valid_host(self):
+        self.store.all_usage.return_value = [usage(NODE_A, 4, 4)]
+        self.assertRaises(nova_exception.NoValidHost,
+                          self.driver.get_candidates, None, self.spec, None)
+
+    def test_required_traits_are_refused_with_the_reason(self):
+        self.request = FakeRequest(SMALL, ['HW_CPU_X86_AVX512F',
+                                           'COMPUTE_STATUS_DISABLED'])
+        e = self.assertRaises(nova_exception.NoValidHost,
+                              self.driver.get_candidates, None, self.spec,
+                              None)
+        self.assertIn('HW_CPU_X86_AVX512F', str(e))
+        self.assertNotIn('COMPUTE_STATUS_DISABLED', str(e))
+
+    def test_request_groups_are_refused(self):
+        self.spec = objects.RequestSpec(
+            requested_resources=[objects.RequestGroup(requester_id='port')])
+        self.assertRaises(nova_exception.NoValidHost,
+                          self.driver.get_candidates, None, self.spec, None)
+
+    def _claim(self):
+        host_state = mock.Mock(uuid=str(NODE_B))
+        alloc_req = {'allocations': {str(NODE_B): {'resources': SMALL}}}
+        return self.driver.claim(None, host_state, self.spec,
+                                 str(uuid.uuid4()), alloc_req)
+
+    def test_claim_on_a_deleted_host_moves_on(self):
+        self.patch(cassandra.cassandra_claim, 'claim',
+                   mock.Mock(side_effect=exception.HostNotFound(node='x')))
+        self.assertFalse(self._claim())
+
+    def test_placement_refusal_releases_the_cassandra_claim(self):
+        self.patch(cassandra.cassandra_claim, 'claim',
+                   mock.Mock(return_value=True))
+        self.patch(utils, 'claim_resources', mock.Mock(return_value=False))
+        self.assertFalse(self._claim())
+        self.store.release.assert_called_once()
+
+    def test_placement_off_never_calls_placement(self):
+        cassandra.CONF.set_override('placement_allocations', 'off',
+                                    'cassandra')
+        self.patch(cassandra.cassandra_claim, 'claim',
+                   mock.Mock(return_value=True))
+        claim_resources = mock.Mock()
+        self.patch(utils, 'claim_resources', claim_resources)
+        self.assertTrue(self._claim())
+        claim_resources.assert_not_called()
