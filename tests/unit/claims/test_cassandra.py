@@ -1,3 +1,4 @@
+from unittest import mock
 import uuid
 
 from nova import exception as nova_exception
@@ -5,7 +6,6 @@ from nova import objects
 from nova.scheduler import utils
 from oslo_config import fixture as config_fixture
 import testtools
-from unittest import mock
 
 from nova_cassandra.claims import cassandra
 from nova_cassandra import exception
