@@ -1,7 +1,9 @@
 """Claims by lightweight transaction on a real Cassandra: no double booking."""
 
 import multiprocessing
+import os
 import random
+import signal
 import time
 import uuid
 
@@ -64,6 +66,15 @@ def _scheduler(keyspace, nodes, requests, seed, results, store_cls, start):
     session.cluster.shutdown()
 
 
+def _claim_then_hang(keyspace, node, consumer, ttl, claimed):
+    """A scheduler that claims, then never answers (until SIGKILL)."""
+    conf = base.cassandra_options(keyspace=keyspace)
+    store = claims.ClaimStore(session_mod.connect(conf.cassandra), keyspace)
+    if cassandra_claim.claim(store, node, consumer, ONE_VCPU, ttl):
+        claimed.set()
+    time.sleep(600)
+
+
 class TestClaims(base.TestCase):
 
     def setUp(self):
@@ -118,6 +129,28 @@ class TestClaims(base.TestCase):
         placed, usages, _ = self._race(UnconditionalClaimStore)
         self.assertGreater(len(placed), 15)
         self.assertNotEqual([], checker.offenders(usages))
+
+    def test_scheduler_killed_after_its_claim_frees_capacity_in_ttl(self):
+        node = self._create(1).node_uuid
+        ctx = multiprocessing.get_context('spawn')
+        claimed = ctx.Event()
+        ttl = 4
+        proc = ctx.Process(target=_claim_then_hang, args=(
+            self.ks.keyspace, node, uuid.uuid4(), ttl, claimed))
+        proc.start()
+        self.addCleanup(proc.join, 10)
+        self.assertTrue(claimed.wait(60))
+        os.kill(proc.pid, signal.SIGKILL)
+        killed = time.monotonic()
+        self.assertFalse(capacity.fits(self.claims.node_usage(node),
+                                       ONE_VCPU))
+        while not capacity.fits(self.claims.node_usage(node), ONE_VCPU):
+            self.assertLess(time.monotonic() - killed, ttl + 5)
+            time.sleep(0.2)
+        self.addDetail('recovery-seconds',
+                       text_content('%.1f' % (time.monotonic() - killed)))
+        self.assertTrue(cassandra_claim.claim(self.claims, node, uuid.uuid4(),
+                                              ONE_VCPU, 300))
 
     def test_claim_that_does_not_fit_is_refused(self):
         node = self._create(2).node_uuid
