@@ -16,6 +16,7 @@ import traceback
 import fixtures
 from nova import context as nova_context
 from nova import objects
+from nova.scheduler import host_manager
 from nova.tests.functional import integrated_helpers
 
 from nova_cassandra.store import claims as claims_store
@@ -148,6 +149,31 @@ class TestNovaWithCassandra(integrated_helpers._IntegratedTestBase):
             self.assertEqual(1, record.used['VCPU'])
             self.assertEqual(1, self._host_state(host).num_instances)
         self.assertEqual([], self.cell_reads)
+
+    def test_stock_filters_and_weighers_agree_with_stock_host_manager(self):
+        """Same hosts, same request: same survivors, same weights."""
+        self._start_compute('compute2')
+        self._start_compute('compute3')
+        bigger = self._create_flavor(vcpu=2, memory_mb=2048, disk=20,
+                                     ephemeral=0)
+        server = self._create_server(flavor_id=bigger, networks='none')
+        self._create_server(flavor_id=self.flavor, networks='none')
+        ctxt = nova_context.get_admin_context()
+        spec = objects.RequestSpec.get_by_instance_uuid(ctxt, server['id'])
+
+        def ranking(manager):
+            states = list(manager.get_host_states_by_uuids(ctxt, None,
+                                                           spec))
+            passed = manager.get_filtered_hosts(states, spec)
+            weighed = manager.get_weighed_hosts(passed, spec)
+            return sorted((round(w.weight, 9), w.obj.host, w.obj.free_ram_mb,
+                           w.obj.vcpus_used, w.obj.num_instances)
+                          for w in weighed)
+
+        cassandra = ranking(self.scheduler.manager.host_manager)
+        stock = ranking(host_manager.HostManager())
+        self.assertEqual(3, len(stock))
+        self.assertEqual(stock, cassandra)
 
     def test_no_room_is_no_valid_host_and_nothing_is_claimed(self):
         huge = self._create_flavor(vcpu=1, memory_mb=16384, disk=1,
