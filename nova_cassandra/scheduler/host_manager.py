@@ -41,9 +41,9 @@ class CassandraHostManager(host_manager.HostManager):
     def __init__(self):
         super().__init__()
         hosts.get_store()
-        # node uuid -> (generation, ComputeNode): rows whose generation has
-        # not moved are not deserialized again.
-        self._computes = {}
+        # node uuid -> (generation, ComputeNode, service, instances): rows
+        # whose generation has not moved are not decoded again.
+        self._decoded_rows = {}
         # host -> instance uuids on its nodes, from the last read.
         self._host_instances = {}
 
@@ -69,8 +69,8 @@ class CassandraHostManager(host_manager.HostManager):
         """
         wanted = None if compute_uuids is None else set(compute_uuids)
         try:
-            records = [record for record in hosts.get_store().list()
-                       if wanted is None or str(record.node_uuid) in wanted]
+            rows = [row for row in hosts.get_store().rows()
+                    if wanted is None or str(row.node_uuid) in wanted]
         except session_mod.UNAVAILABLE as e:
             raise nova_exception.NoValidHost(
                 reason='host state cannot be read from Cassandra: %s' % e)
@@ -78,22 +78,22 @@ class CassandraHostManager(host_manager.HostManager):
         computes = {cell_uuid: [] for cell_uuid in cell_uuids}
         services = {}
         instances = {}
-        for record in records:
+        for row in rows:
             try:
-                cell = self._get_cell_mapping_for_host(context, record.host)
+                cell = self._get_cell_mapping_for_host(context, row.host)
             except nova_exception.HostMappingNotFound:
                 LOG.debug('Host %s is not mapped to a cell yet, skipping it.',
-                          record.host)
+                          row.host)
                 continue
             if cell.uuid not in cell_uuids:
                 continue
-            computes[cell.uuid].append(self._compute_node(record))
-            services[record.host] = dict(
-                record.state['service'], host=record.host,
-                binary='nova-compute', last_seen_up=record.updated_at,
-                created_at=record.updated_at, updated_at=record.updated_at)
-            instances.setdefault(record.host, set()).update(
-                record.state['instances'])
+            compute, service, node_instances = self._decoded(row)
+            computes[cell.uuid].append(compute)
+            services[row.host] = dict(
+                service, host=row.host, binary='nova-compute',
+                last_seen_up=row.updated_at, created_at=row.updated_at,
+                updated_at=row.updated_at)
+            instances.setdefault(row.host, set()).update(node_instances)
         # Replaced per host: a concurrent request sees the newest list.
         self._host_instances.update(instances)
         return computes, services
@@ -103,11 +103,17 @@ class CassandraHostManager(host_manager.HostManager):
         return {uuid: objects.Instance(context, uuid=uuid)
                 for uuid in self._host_instances.get(compute.host, ())}
 
-    def _compute_node(self, record):
-        cached = self._computes.get(record.node_uuid)
-        if cached is None or cached[0] != record.generation:
-            compute = objects.ComputeNode.obj_from_primitive(
-                record.state['compute_node'])
-            cached = self._computes[record.node_uuid] = (record.generation,
-                                                         compute)
-        return cached[1]
+    def _decoded(self, row):
+        """(ComputeNode, service status, instance uuids) of a host row.
+
+        Decoded once per generation of the node: rows that did not change
+        since the last request cost no JSON or object deserialization.
+        """
+        cached = self._decoded_rows.get(row.node_uuid)
+        if cached is None or cached[0] != row.generation:
+            state = hosts.HostRecord.from_row(row).state
+            cached = self._decoded_rows[row.node_uuid] = (
+                row.generation,
+                objects.ComputeNode.obj_from_primitive(state['compute_node']),
+                state['service'], state['instances'])
+        return cached[1:]

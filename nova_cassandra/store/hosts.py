@@ -153,14 +153,23 @@ class HostStore:
             raise exception.HostNotFound(node=node_uuid)
         return HostRecord.from_row(row)
 
-    def list(self):
-        """Every node's state, read in pages at ``read_consistency``."""
+    def rows(self):
+        """Every node's row as stored, ``state`` still JSON, in pages.
+
+        Read at ``read_consistency``, for readers that decode only what
+        changed since they last looked.
+        """
         statement, profile = self._list
         statement.fetch_size = _PAGE_SIZE
         for row in self.session.execute(statement,
                                         execution_profile=profile):
             if row.generation is not None:
-                yield HostRecord.from_row(row)
+                yield row
+
+    def list(self):
+        """Every node's state, read in pages at ``read_consistency``."""
+        for row in self.rows():
+            yield HostRecord.from_row(row)
 
 
 _STORE = None
