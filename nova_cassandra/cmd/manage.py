@@ -3,6 +3,7 @@
   nova-cassandra-manage [--config-file nova.conf] db sync
   nova-cassandra-manage [--config-file nova.conf] db version
   nova-cassandra-manage [--config-file nova.conf] status
+  nova-cassandra-manage [--config-file nova.conf] hosts backfill
   nova-cassandra-manage [--config-file nova.conf] check capacity
   nova-cassandra-manage [--config-file nova.conf] claims reap --older-than S
   nova-cassandra-manage patches check|apply|revert [--nova-path PATH]
@@ -14,12 +15,15 @@ one line on stderr and a non-zero exit: 1 for a cluster or schema problem
 
 import datetime
 
+from nova import context as nova_context
 from oslo_config import cfg
 from oslo_utils import timeutils
 
+from nova_cassandra import backfill
 from nova_cassandra.claims import checker
 from nova_cassandra.cmd import common
 from nova_cassandra import exception
+from nova_cassandra import nova_db
 from nova_cassandra import patches as patches_mod
 from nova_cassandra.store import claims as claims_store
 from nova_cassandra.store import hosts
@@ -67,6 +71,18 @@ def status():
     schema.check(session, keyspace)
     store = hosts.HostStore(session, keyspace)
     print('Host rows:      %d' % sum(1 for _ in store.list()))
+
+
+def hosts_backfill():
+    """Create host rows for the compute nodes nova's databases hold."""
+    session = _session()
+    schema.check(session, CONF.cassandra.keyspace)
+    nova_db.configure(CONF)
+    created, present = backfill.backfill(
+        nova_context.get_admin_context(),
+        hosts.HostStore(session, CONF.cassandra.keyspace))
+    print('Created %d host rows; %d nodes already had one.'
+          % (created, present))
 
 
 def _claim_store():
@@ -135,6 +151,13 @@ def add_command_parsers(subparsers):
     subparsers.add_parser(
         'status', help='Cluster, keyspace, schema version and host rows.'
     ).set_defaults(func=status)
+    hosts_parser = subparsers.add_parser('hosts', help='Host state rows.')
+    actions = hosts_parser.add_subparsers(dest='action', required=True)
+    actions.add_parser(
+        'backfill', help="Create the rows of the compute nodes in nova's "
+                         'cell databases that have none (an existing '
+                         'cloud turning nova-cassandra on).'
+    ).set_defaults(func=hosts_backfill)
     check = subparsers.add_parser('check', help='Independent checks.')
     actions = check.add_subparsers(dest='action', required=True)
     actions.add_parser(

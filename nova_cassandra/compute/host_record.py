@@ -9,6 +9,7 @@ The row carries two views of the node:
   the scheduler rebuilds the ``HostState`` stock filters and weighers read.
 """
 
+import time
 import uuid
 
 from nova import conf as nova_conf
@@ -41,11 +42,22 @@ def build(tracker, compute_node, service):
     :param service: dict of the compute service's ``disabled``,
         ``disabled_reason`` and ``forced_down``
     """
+    return from_compute_node(
+        compute_node, tracker.stats[compute_node.hypervisor_hostname].states,
+        service)
+
+
+def from_compute_node(compute_node, instances, service):
+    """The ``HostRecord`` of ``compute_node``, hosting ``instances`` (UUIDs).
+
+    ``state['changed_at']`` (seconds since the epoch) is when the record
+    was built, right after the change: the experiment measures how long a
+    change takes to be seen from it.
+    """
     reserved = _reserved()
     used = {VCPU: compute_node.vcpus_used,
             MEMORY_MB: compute_node.memory_mb_used,
             DISK_GB: compute_node.local_gb_used}
-    instances = tracker.stats[compute_node.hypervisor_hostname].states
     return hosts.HostRecord(
         node_uuid=uuid.UUID(compute_node.uuid),
         host=compute_node.host,
@@ -60,4 +72,5 @@ def build(tracker, compute_node, service):
         used={rc: max(0, used[rc] - reserved[rc]) for rc in used},
         state={'compute_node': compute_node.obj_to_primitive(),
                'instances': sorted(instances),
-               'service': dict(service)})
+               'service': dict(service),
+               'changed_at': time.time()})

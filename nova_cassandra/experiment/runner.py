@@ -12,12 +12,8 @@ The schedulers stop and placement's records are checked.
 from concurrent import futures
 import os
 
-from nova.db.api import api as api_db_api
-from nova.db.main import api as main_db_api
-from nova import objects
 from nova import rpc
 from oslo_log import log as logging
-from oslo_utils import importutils
 
 from nova_cassandra import exception
 from nova_cassandra.experiment import cassandra_state
@@ -28,6 +24,7 @@ from nova_cassandra.experiment import placement as placement_mod
 from nova_cassandra.experiment import schedulers as schedulers_mod
 from nova_cassandra.experiment import stats
 from nova_cassandra.experiment import workload
+from nova_cassandra import nova_db
 from nova_cassandra.store import session as session_mod
 
 LOG = logging.getLogger(__name__)
@@ -68,13 +65,7 @@ class Experiment:
         self.conf = conf
         self.run_dir = run_dir
         self.progress = progress
-        # What nova.config.parse_args does for a nova service.
-        profiler = importutils.try_import('osprofiler.opts')
-        if profiler:
-            profiler.set_defaults(conf)
-        objects.register_all()
-        main_db_api.configure(conf)
-        api_db_api.configure(conf)
+        nova_db.configure(conf)
         rpc.set_defaults(control_exchange='nova')
         rpc.init(conf)
         # The driver's patience with one select_destinations call.
