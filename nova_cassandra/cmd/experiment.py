@@ -100,6 +100,11 @@ def _run_schedulers():
     print(report.runs_table(runs))
     print('\nCPU ms per placement by process group:')
     print(report.cpu_table(runs))
+    visibility = report.visibility_table(runs)
+    if visibility:
+        print('\nHost state visibility (a compute change to the '
+              "schedulers' read):")
+        print(visibility)
     print()
     print(report.ratios(runs))
     report.write_json(result, json_path)

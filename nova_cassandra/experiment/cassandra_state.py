@@ -6,11 +6,15 @@ allocations in placement), the stream's claims are released between runs,
 and after each run the independent checker reads usage and claims back.
 """
 
+import statistics
 import time
 import uuid
 
+from oslo_serialization import jsonutils
+
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.claims import checker
+from nova_cassandra.experiment import stats
 from nova_cassandra.store import claims as claims_store
 from nova_cassandra.store import hosts
 from nova_cassandra.store import schema
@@ -68,6 +72,33 @@ class CassandraState:
                 if claim.consumer_uuid in wanted:
                     self._claims.release(usage.record.node_uuid,
                                          claim.consumer_uuid)
+
+    def visibility(self, seconds):
+        """How long computes' changes take to show in the schedulers' read.
+
+        Reads the host rows as ``CassandraHostManager`` does, back to back,
+        for ``seconds``; each node whose record was rebuilt (a new
+        ``state['changed_at']``) since the previous read gives one sample:
+        the time from the change to the read that showed it.  Returns
+        (samples in seconds, mean time of one read in seconds: the
+        samples' resolution).
+        """
+        changed_at = {}
+        delays = []
+        reads = stats.Latencies()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            rows = reads.time(lambda: list(self._hosts.rows()))
+            now = time.time()
+            for row in rows:
+                known = changed_at.get(row.node_uuid)
+                if known is not None and known[0] == row.generation:
+                    continue
+                changed = jsonutils.loads(row.state)['changed_at']
+                changed_at[row.node_uuid] = (row.generation, changed)
+                if known is not None and known[1] != changed:
+                    delays.append(now - changed)
+        return delays, statistics.fmean(reads.samples)
 
     def check(self):
         """Invariant breaches found in Cassandra (``claims.checker``)."""

@@ -67,6 +67,19 @@ def cpu_table(runs):
     return _aligned(rows)
 
 
+def visibility_table(runs):
+    """Per fleet: how long computes' changes took to reach a fast read."""
+    rows = [('set-up', 'hosts', 'changes', 'p50 ms', 'p99 ms',
+             'one read ms')]
+    fleets = {(run['setup'], run['hosts']): run['visibility']
+              for run in runs if run.get('visibility')}
+    for (setup, hosts), figures in sorted(fleets.items()):
+        rows.append((setup, str(hosts), str(figures['count'])) + tuple(
+            '%.1f' % figures[key] if key in figures else '-'
+            for key in ('p50_ms', 'p99_ms', 'read_ms')))
+    return _aligned(rows) if len(rows) > 1 else ''
+
+
 def _cpu_per_placement(run):
     return sum(v for v in run['cpu_ms_per_placement'].values() if v)
 

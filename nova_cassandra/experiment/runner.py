@@ -30,6 +30,8 @@ from nova_cassandra.store import session as session_mod
 LOG = logging.getLogger(__name__)
 
 READY_TIMEOUT = 180
+# Visibility is measured over one audit interval of the computes and this.
+VISIBILITY_MARGIN = 5
 
 
 def _cassandra_answers(conf):
@@ -112,11 +114,25 @@ class Experiment:
                 record.update(hosts=hosts, prefill=round(share, 4))
                 self.progress('  ' + _one_line(record))
                 runs.append(record)
+            if state:
+                visibility = self._visibility(setup, hosts, state)
+                for record in runs:
+                    record['visibility'] = visibility
             return runs
         finally:
             fleet.stop()
             if state:
                 state.close()
+
+    def _visibility(self, setup, hosts, state):
+        """Change-to-read delays of one audit round of every node."""
+        seconds = (setup.compute_conf['DEFAULT']['update_resources_interval']
+                   + VISIBILITY_MARGIN)
+        self.progress('%s, %d hosts: measuring host state visibility for '
+                      '%d s' % (setup.name, hosts, seconds))
+        delays, read_seconds = state.visibility(seconds)
+        return dict(stats.Latencies(delays).summary(),
+                    read_ms=round(1000 * read_seconds, 2))
 
     def _fill_share(self, capacity):
         demand = workload.demand(self.stream)

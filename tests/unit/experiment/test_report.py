@@ -37,6 +37,18 @@ class TestRunsReport(testtools.TestCase):
         self.assertEqual(['stock', '50', '1', '-', '3.0', '12.5', '15.5'],
                          lines[1].split())
 
+    def test_visibility_table_one_row_per_fleet(self):
+        figures = {'count': 50, 'p50_ms': 4.25, 'p99_ms': 12.0,
+                   'read_ms': 3.5}
+        runs = [dict(self.RUNS[0], setup='cassandra', visibility=figures),
+                dict(self.RUNS[1], setup='cassandra', visibility=figures),
+                self.RUNS[0]]
+        lines = report.visibility_table(runs).splitlines()
+        self.assertEqual(2, len(lines))
+        self.assertEqual(['cassandra', '50', '50', '4.2', '12.0', '3.5'],
+                         lines[1].split())
+        self.assertEqual('', report.visibility_table(self.RUNS))
+
     def test_plot_is_written(self):
         path = os.path.join(self.useFixture(fixtures.TempDir()).path,
                             'p.png')

@@ -1,0 +1,49 @@
+import collections
+import time
+import uuid
+
+import fixtures
+from oslo_serialization import jsonutils
+import testtools
+
+from nova_cassandra.experiment import cassandra_state
+
+Row = collections.namedtuple('Row', 'node_uuid generation state')
+
+
+class FakeHosts:
+    """Host rows that change as a list of reads says, then stay."""
+
+    def __init__(self, reads):
+        self.reads = list(reads)
+
+    def rows(self):
+        return iter(self.reads.pop(0) if len(self.reads) > 1
+                    else self.reads[0])
+
+
+def _row(node, generation, changed_at):
+    return Row(node, generation, jsonutils.dumps({'changed_at': changed_at}))
+
+
+class TestVisibility(testtools.TestCase):
+
+    def test_a_sample_per_rebuilt_record_not_per_claim(self):
+        a, b = uuid.uuid4(), uuid.uuid4()
+        now = time.time()
+        reads = [
+            [_row(a, 1, now - 60), _row(b, 1, now - 60)],
+            # a claim bumped a's generation: same record, no sample
+            [_row(a, 2, now - 60), _row(b, 1, now - 60)],
+            # both rebuilt, 50 ms and 1 s ago
+            [_row(a, 3, now - 0.05), _row(b, 2, now - 1)],
+        ]
+        state = cassandra_state.CassandraState.__new__(
+            cassandra_state.CassandraState)
+        state._hosts = FakeHosts(reads)
+        self.useFixture(fixtures.MockPatch('time.time', return_value=now))
+
+        delays, read_seconds = state.visibility(0.2)
+
+        self.assertEqual([0.05, 1.0], sorted(round(d, 2) for d in delays))
+        self.assertGreaterEqual(read_seconds, 0)
