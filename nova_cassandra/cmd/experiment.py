@@ -10,6 +10,11 @@ Presets:
     host state round trip through the store on the stack's Cassandra
     (create, compare-and-set update, fast and quorum reads, paged list),
     in a scratch keyspace of its own, dropped at the end.
+``reads``
+    one scheduling request's host state read, timed with stock
+    ``HostManager`` (nova's databases) and ``CassandraHostManager`` (host
+    rows in the scratch keyspace) at 100 and 1000 simulated nodes
+    (``nova_cassandra.experiment.host_state_read``).
 ``quick``, ``standard``
     the scheduler experiment (``nova_cassandra.experiment.runner``): a
     fake compute fleet, K real nova-schedulers, a seeded stream of
@@ -22,13 +27,16 @@ import os
 import signal
 import sys
 
+from nova import rpc
 from oslo_config import cfg
 
 from nova_cassandra.cmd import common
+from nova_cassandra.experiment import host_state_read
 from nova_cassandra.experiment import presets
 from nova_cassandra.experiment import report
 from nova_cassandra.experiment import runner
 from nova_cassandra.experiment import smoke
+from nova_cassandra import nova_db
 from nova_cassandra.store import hosts
 from nova_cassandra.store import schema
 from nova_cassandra.store import session as session_mod
@@ -36,10 +44,11 @@ from nova_cassandra.store import session as session_mod
 CONF = common.CONF
 
 SMOKE = {'hosts': 200}
+READS = {'host_counts': (100, 1000), 'requests': 30}
 
 cli_opts = [
     cfg.StrOpt('preset', default='quick',
-               choices=['smoke'] + sorted(presets.PRESETS),
+               choices=['smoke', 'reads'] + sorted(presets.PRESETS),
                help='Which experiment to run.'),
     cfg.ListOpt('setups', default=[s.name for s in presets.SETUPS],
                 help='Scheduler set-ups to run (scheduler presets only).'),
@@ -51,19 +60,23 @@ cli_opts = [
 ]
 
 
-def _run_smoke(preset):
+def _in_scratch_keyspace(func, *args):
+    """``func(session, keyspace, *args)`` in a fresh scratch keyspace."""
     session = session_mod.connect(CONF.cassandra)
     keyspace = CONF.scratch_keyspace
     try:
         session.execute('DROP KEYSPACE IF EXISTS %s' % keyspace)
         schema.sync(session, keyspace, CONF.cassandra.replication)
         schema.check(session, keyspace)
-        result = smoke.run(hosts.HostStore(session, keyspace),
-                           preset['hosts'])
+        result = func(session, keyspace, *args)
         session.execute('DROP KEYSPACE IF EXISTS %s' % keyspace)
     finally:
         session.cluster.shutdown()
     return result
+
+
+def _smoke(session, keyspace):
+    return smoke.run(hosts.HostStore(session, keyspace), SMOKE['hosts'])
 
 
 def _now():
@@ -116,10 +129,8 @@ def _run_schedulers():
                     run['cassandra_offenders'] for run in runs) else 0
 
 
-def _run():
-    if CONF.preset != 'smoke':
-        return _run_schedulers()
-    result = _run_smoke(SMOKE)
+def _run_smoke():
+    result = _in_scratch_keyspace(_smoke)
     result.update(preset=CONF.preset, finished_at=_now())
     json_path, png_path = report.output_paths(CONF.output_dir, CONF.preset)
     print(report.table(result['operations']))
@@ -131,6 +142,31 @@ def _run():
                       % (CONF.preset, result['hosts']), png_path)
     print('wrote %s and %s' % (json_path, png_path))
     return 1 if result['mismatches'] else 0
+
+
+def _run_reads():
+    nova_db.configure(CONF)
+    rpc.init(CONF)  # compute services notify when they are created
+    # CassandraHostManager reads the host rows written there.
+    CONF.set_override('keyspace', CONF.scratch_keyspace, 'cassandra')
+    started = _now()
+    results = _in_scratch_keyspace(host_state_read.run,
+                                   READS['host_counts'], READS['requests'])
+    operations = {'%(manager)s, %(hosts)d hosts' % r: r for r in results}
+    json_path, png_path = report.output_paths(CONF.output_dir, CONF.preset)
+    print(report.table(operations))
+    print(report.read_ratios(results))
+    report.write_json({'preset': CONF.preset, 'started_at': started,
+                       'finished_at': _now(), 'cpus': os.cpu_count(),
+                       'parameters': READS, 'reads': results}, json_path)
+    report.write_plot(operations, 'nova-cassandra %s: host state read per '
+                      'scheduling request' % CONF.preset, png_path)
+    print('wrote %s and %s' % (json_path, png_path))
+
+
+def _run():
+    runs = {'smoke': _run_smoke, 'reads': _run_reads}
+    return runs.get(CONF.preset, _run_schedulers)()
 
 
 def main(argv=None):

@@ -107,6 +107,18 @@ def ratios(runs, baseline='stock'):
     return '\n'.join(lines)
 
 
+def read_ratios(results, baseline='HostManager'):
+    """Lines comparing each manager's mean read with ``baseline``'s."""
+    base = {r['hosts']: r for r in results if r['manager'] == baseline}
+    return '\n'.join(
+        '%s / %s at %d hosts: mean read x%.2f (%.1f vs %.1f ms)' % (
+            r['manager'], baseline, r['hosts'],
+            r['mean_ms'] / base[r['hosts']]['mean_ms'], r['mean_ms'],
+            base[r['hosts']]['mean_ms'])
+        for r in results
+        if r['manager'] != baseline and r['hosts'] in base)
+
+
 def write_json(result, path):
     with open(path, 'w') as f:
         json.dump(result, f, indent=2, sort_keys=True)

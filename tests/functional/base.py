@@ -5,11 +5,15 @@ import os
 import uuid
 
 import fixtures
+from nova import context as nova_context
+from nova import objects
+from nova import rpc
 from oslo_config import cfg
 import testtools
 
 from nova_cassandra.conf import cassandra as cassandra_conf
 from nova_cassandra import exception
+from nova_cassandra import nova_db
 from nova_cassandra.store import schema
 from nova_cassandra.store import session as session_mod
 
@@ -72,6 +76,25 @@ class CassandraKeyspace(fixtures.Fixture):
                     self.conf.cassandra.replication)
         self.addCleanup(self.session.execute,
                         'DROP KEYSPACE IF EXISTS %s' % self.keyspace)
+
+
+class NovaDatabases(fixtures.Fixture):
+    """nova's objects on the stack's databases, as nova.conf names them."""
+
+    configured = False
+
+    def _setUp(self):
+        nova_conf()  # fails with how to start the stack if absent
+        cfg.CONF([], project='nova', default_config_files=[NOVA_CONF])
+        self.addCleanup(cfg.CONF.reset)
+        if not NovaDatabases.configured:  # engines start once a process
+            nova_db.configure(cfg.CONF)
+            NovaDatabases.configured = True
+        rpc.init(cfg.CONF)  # services notify when they are created
+        self.addCleanup(rpc.cleanup)
+        self.context = nova_context.get_admin_context()
+        self.cell = next(c for c in objects.CellMappingList.get_all(
+            self.context) if not c.is_cell0())
 
 
 class TestCase(testtools.TestCase):

@@ -9,33 +9,21 @@ import uuid
 import fixtures
 from nova import context as nova_context
 from nova import objects
-from nova import rpc
-from oslo_config import cfg
 
-from nova_cassandra import nova_db
 from nova_cassandra.store import hosts
 from tests.functional import base
-
-CONF = cfg.CONF
 
 
 class TestHostsBackfill(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        base.nova_conf()  # fails with how to start the stack if absent
-        CONF([], project='nova', default_config_files=[base.NOVA_CONF])
-        self.addCleanup(CONF.reset)
-        nova_db.configure(CONF)
-        rpc.init(CONF)  # Service.create notifies
-        self.addCleanup(rpc.cleanup)
+        nova = self.useFixture(base.NovaDatabases())
+        self.context = nova.context
+        nova_context.set_target_cell(self.context, nova.cell)
         self.cassandra = self.useFixture(base.CassandraKeyspace())
         self.store = hosts.HostStore(self.cassandra.session,
                                      self.cassandra.keyspace)
-        self.context = nova_context.get_admin_context()
-        cell = next(c for c in objects.CellMappingList.get_all(self.context)
-                    if not c.is_cell0())
-        nova_context.set_target_cell(self.context, cell)
 
     def _node(self, vcpus_used, instances):
         host = 'nc-backfill-%s' % uuid.uuid4().hex[:8]

@@ -49,6 +49,17 @@ class TestRunsReport(testtools.TestCase):
                          lines[1].split())
         self.assertEqual('', report.visibility_table(self.RUNS))
 
+    def test_read_ratios_against_stock_host_manager(self):
+        results = [
+            {'manager': 'HostManager', 'hosts': 100, 'mean_ms': 40.0},
+            {'manager': 'CassandraHostManager', 'hosts': 100,
+             'mean_ms': 10.0},
+            {'manager': 'CassandraHostManager', 'hosts': 1000,
+             'mean_ms': 50.0}]
+        self.assertEqual(
+            'CassandraHostManager / HostManager at 100 hosts: mean read '
+            'x0.25 (10.0 vs 40.0 ms)', report.read_ratios(results))
+
     def test_plot_is_written(self):
         path = os.path.join(self.useFixture(fixtures.TempDir()).path,
                             'p.png')

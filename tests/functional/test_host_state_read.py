@@ -1,0 +1,32 @@
+"""The ``reads`` benchmark on the stack's databases and Cassandra."""
+
+from nova import context as nova_context
+from nova import objects
+from oslo_config import cfg
+
+from nova_cassandra.experiment import host_state_read
+from tests.functional import base
+
+
+class TestHostStateRead(base.TestCase):
+
+    def test_both_managers_read_every_node_and_leave_nothing(self):
+        nova = self.useFixture(base.NovaDatabases())
+        cassandra = self.useFixture(base.CassandraKeyspace())
+        cfg.CONF.set_override('keyspace', cassandra.keyspace, 'cassandra')
+
+        # It raises unless each manager read a host state per node.
+        results = host_state_read.run(cassandra.session, cassandra.keyspace,
+                                      host_counts=(30,), requests=3)
+
+        self.assertEqual(['HostManager', 'CassandraHostManager'],
+                         [r['manager'] for r in results])
+        for result in results:
+            self.assertEqual((30, 3), (result['hosts'], result['count']))
+            self.assertGreater(result['p50_ms'], 0)
+        self.assertEqual([], list(cassandra.session.execute(
+            'SELECT node_uuid FROM %s.compute_nodes' % cassandra.keyspace)))
+        with nova_context.target_cell(nova.context, nova.cell) as cctxt:
+            self.assertEqual([], [
+                s.host for s in objects.ServiceList.get_all(cctxt)
+                if s.host.startswith('nc-reads-')])
