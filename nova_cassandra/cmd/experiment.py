@@ -15,6 +15,12 @@ Presets:
     ``HostManager`` (nova's databases) and ``CassandraHostManager`` (host
     rows in the scratch keyspace) at 100 and 1000 simulated nodes
     (``nova_cassandra.experiment.host_state_read``).
+``claims``
+    K = 1, 2, 4, 8 processes racing for claims through the claim code
+    the cassandra driver runs, on 4 "hot" nodes and on 200, in the
+    scratch keyspace: claims/s, conflict rate and each claim's time split
+    into usage reads and compare-and-sets
+    (``nova_cassandra.experiment.claim_race``).
 ``quick``, ``standard``
     the scheduler experiment (``nova_cassandra.experiment.runner``): a
     fake compute fleet, K real nova-schedulers, a seeded stream of
@@ -31,6 +37,7 @@ from nova import rpc
 from oslo_config import cfg
 
 from nova_cassandra.cmd import common
+from nova_cassandra.experiment import claim_race
 from nova_cassandra.experiment import host_state_read
 from nova_cassandra.experiment import presets
 from nova_cassandra.experiment import report
@@ -45,10 +52,12 @@ CONF = common.CONF
 
 SMOKE = {'hosts': 200}
 READS = {'host_counts': (100, 1000), 'requests': 30}
+CLAIMS = {'schedulers': (1, 2, 4, 8), 'requests': 400}
 
 cli_opts = [
     cfg.StrOpt('preset', default='quick',
-               choices=['smoke', 'reads'] + sorted(presets.PRESETS),
+               choices=(['smoke', 'reads', 'claims']
+                        + sorted(presets.PRESETS)),
                help='Which experiment to run.'),
     cfg.ListOpt('setups', default=[s.name for s in presets.SETUPS],
                 help='Scheduler set-ups to run (scheduler presets only).'),
@@ -164,8 +173,29 @@ def _run_reads():
     print('wrote %s and %s' % (json_path, png_path))
 
 
+def _run_claims():
+    started = _now()
+    options = {name: CONF.cassandra[name] for name in CONF.cassandra}
+    figures = _in_scratch_keyspace(
+        claim_race.run, options, CLAIMS['schedulers'], CLAIMS['requests'])
+    json_path, png_path = report.output_paths(CONF.output_dir, CONF.preset)
+    print(report.claims_table(figures))
+    report.write_json({'preset': CONF.preset, 'started_at': started,
+                       'finished_at': _now(), 'cpus': os.cpu_count(),
+                       'parameters': CLAIMS, 'runs': figures}, json_path)
+    report.write_runs_plot(
+        [{'setup': f['scenario'], 'hosts': f['nodes'],
+          'schedulers': f['schedulers'], 'placements_per_s':
+          f['claims_per_s'], 'latency': f['latency']['claim']}
+         for f in figures],
+        'nova-cassandra %s: %d claims per run' % (
+            CONF.preset, CLAIMS['requests']), png_path)
+    print('wrote %s and %s' % (json_path, png_path))
+    return 1 if any(f['offenders'] for f in figures) else 0
+
+
 def _run():
-    runs = {'smoke': _run_smoke, 'reads': _run_reads}
+    runs = {'smoke': _run_smoke, 'reads': _run_reads, 'claims': _run_claims}
     return runs.get(CONF.preset, _run_schedulers)()
 
 

@@ -45,12 +45,17 @@ RUN_COLUMNS = (
 )
 
 
+def _columns_table(columns, records):
+    """A row per record of (header, value of a record) ``columns``."""
+    rows = [tuple(header for header, _ in columns)]
+    rows += [tuple(str(value(record)) for _, value in columns)
+             for record in records]
+    return _aligned(rows)
+
+
 def runs_table(runs):
     """The scheduler runs, one row each, aligned for a terminal."""
-    rows = [tuple(header for header, _ in RUN_COLUMNS)]
-    rows += [tuple(str(value(run)) for _, value in RUN_COLUMNS)
-             for run in runs]
-    return _aligned(rows)
+    return _columns_table(RUN_COLUMNS, runs)
 
 
 def cpu_table(runs):
@@ -117,6 +122,29 @@ def read_ratios(results, baseline='HostManager'):
             base[r['hosts']]['mean_ms'])
         for r in results
         if r['manager'] != baseline and r['hosts'] in base)
+
+
+# (header, value of a claims race figure) of the claims preset's table.
+CLAIM_COLUMNS = (
+    ('scenario', lambda f: f['scenario']),
+    ('nodes', lambda f: f['nodes']),
+    ('K', lambda f: f['schedulers']),
+    ('placed', lambda f: '%d/%d' % (f['placed'], f['requests'])),
+    ('claims/s', lambda f: '%.1f' % f['claims_per_s']),
+    ('conflicts', lambda f: '%.1f%%' % (100 * f['conflict_rate'])),
+    ('gave up', lambda f: f['counters'].get('gave_up', 0)),
+    ('claim p50', lambda f: '%.1f' % f['latency']['claim']['p50_ms']),
+    ('claim p99', lambda f: '%.1f' % f['latency']['claim']['p99_ms']),
+    ('read p50', lambda f: '%.1f' % f['latency']['read']['p50_ms']),
+    ('CAS p50', lambda f: '%.1f' % f['latency']['cas']['p50_ms']),
+    ('CAS p99', lambda f: '%.1f' % f['latency']['cas']['p99_ms']),
+    ('violations', lambda f: len(f['offenders'])),
+)
+
+
+def claims_table(figures):
+    """The claims races, one row each (latencies in ms per request)."""
+    return _columns_table(CLAIM_COLUMNS, figures)
 
 
 def write_json(result, path):

@@ -1,0 +1,167 @@
+"""The ``claims`` preset: schedulers racing for claims, timed phase by phase.
+
+K processes take claims on the same nodes of a scratch keyspace through
+``cassandra_claim.claim``, as the cassandra claims driver does for
+``select_destinations``: each request tries the nodes in its own seeded
+order until one takes it.  Nodes are sized so that the requests fill them
+to ``FILL``: on few nodes ("hot") nearly every claim races another.  Each
+request's time is split into reads of the node's usage and its
+compare-and-set writes; the independent checker reads every node back
+after each run.
+"""
+
+import math
+import multiprocessing
+import random
+import time
+import uuid
+
+from oslo_config import cfg
+
+from nova_cassandra.claims import cassandra_claim
+from nova_cassandra.claims import checker
+from nova_cassandra.conf import cassandra as cassandra_conf
+from nova_cassandra.experiment import stats
+from nova_cassandra.store import claims as claims_store
+from nova_cassandra.store import hosts as hosts_store
+from nova_cassandra.store import session as session_mod
+
+SCENARIOS = {'hot': 4, 'spread': 200}
+FILL = 0.95
+ONE_VCPU = {'VCPU': 1, 'MEMORY_MB': 512}
+CLAIM_TTL = 600
+RUN_TIMEOUT = 600
+
+
+class TimedStore:
+    """A ``ClaimStore`` whose reads and compare-and-sets are timed."""
+
+    def __init__(self, store):
+        self._store = store
+        self.read = stats.Latencies()
+        self.cas = stats.Latencies()
+
+    def node_usage(self, node_uuid):
+        return self.read.time(self._store.node_usage, node_uuid)
+
+    def claim(self, *args):
+        return self.cas.time(self._store.claim, *args)
+
+
+def cassandra_options(options):
+    """A ``ConfigOpts`` of ``[cassandra]`` set to ``options`` (a dict)."""
+    conf = cfg.ConfigOpts()
+    cassandra_conf.register_opts(conf)
+    conf([], project='nova-cassandra', default_config_files=[])
+    for name, value in options.items():
+        conf.set_override(name, value, 'cassandra')
+    return conf
+
+
+def scheduler(options, nodes, requests, seed, results, start,
+              store_class=claims_store.ClaimStore):
+    """One racing process; puts its placements and figures on ``results``.
+
+    ``options``: the ``[cassandra]`` options, keyspace included.
+    """
+    conf = cassandra_options(options)
+    session = session_mod.connect(conf.cassandra)
+    store = store_class(session, conf.cassandra.keyspace)
+    start.wait(60)  # every process connected: now they race
+    order = random.Random(seed)
+    placed = []
+    split = {'claim': [], 'read': [], 'cas': []}
+    started = time.time()
+    for _ in range(requests):
+        consumer = uuid.uuid4()
+        timed = TimedStore(store)
+        begin = time.perf_counter()
+        for node in order.sample(nodes, len(nodes)):
+            if cassandra_claim.claim(timed, node, consumer, ONE_VCPU,
+                                     CLAIM_TTL):
+                placed.append((str(consumer), str(node)))
+                break
+        split['claim'].append(time.perf_counter() - begin)
+        split['read'].append(sum(timed.read.samples))
+        split['cas'].append(sum(timed.cas.samples))
+    results.put({'placed': placed, 'split': split, 'started': started,
+                 'finished': time.time(),
+                 'counters': cassandra_claim.COUNTERS.snapshot()})
+    session.cluster.shutdown()
+
+
+def race(options, nodes, processes, requests,
+         store_class=claims_store.ClaimStore):
+    """``processes`` schedulers share ``requests``; their merged results."""
+    ctx = multiprocessing.get_context('spawn')
+    results = ctx.Queue()
+    start = ctx.Barrier(processes)
+    share = [requests // processes + (i < requests % processes)
+             for i in range(processes)]
+    procs = [ctx.Process(target=scheduler, args=(
+        options, nodes, share[i], i, results, start, store_class))
+        for i in range(processes)]
+    for proc in procs:
+        proc.start()
+    try:
+        outcomes = [results.get(timeout=RUN_TIMEOUT) for _ in procs]
+    finally:
+        for proc in procs:
+            proc.join(30)
+            if proc.is_alive():
+                proc.kill()
+    merged = {'placed': [], 'counters': {},
+              'split': {'claim': [], 'read': [], 'cas': []},
+              'seconds': max(o['finished'] for o in outcomes)
+              - min(o['started'] for o in outcomes)}
+    for outcome in outcomes:
+        merged['placed'] += outcome['placed']
+        for phase, samples in outcome['split'].items():
+            merged['split'][phase] += samples
+        for name, count in outcome['counters'].items():
+            merged['counters'][name] = merged['counters'].get(name, 0) + count
+    return merged
+
+
+def _create_nodes(store, count, slots):
+    return [store.create(hosts_store.HostRecord(
+        node_uuid=uuid.uuid4(), host='nc-race-%d' % index,
+        nodename='nc-race-%d' % index,
+        capacity={'VCPU': slots, 'MEMORY_MB': 512 * slots},
+        allocation_ratio={'VCPU': 1.0, 'MEMORY_MB': 1.0})).node_uuid
+        for index in range(count)]
+
+
+def run(session, keyspace, options, schedulers, requests, progress=print):
+    """Every scenario at every K; a figure dict per run."""
+    hosts = hosts_store.HostStore(session, keyspace)
+    claims = claims_store.ClaimStore(session, keyspace)
+    figures = []
+    for scenario, count in sorted(SCENARIOS.items()):
+        slots = math.ceil(requests / count / FILL)
+        for k in schedulers:
+            progress('%s: %d nodes of %d slots, K=%d, %d requests'
+                     % (scenario, count, slots, k, requests))
+            session.execute('TRUNCATE %s.compute_nodes' % keyspace)
+            nodes = _create_nodes(hosts, count, slots)
+            result = race(dict(options, keyspace=keyspace), nodes, k,
+                          requests)
+            counters = result['counters']
+            attempts = counters.get('claims', 0) + counters.get(
+                'conflicts', 0)
+            figures.append({
+                'scenario': scenario, 'nodes': count, 'slots': slots,
+                'schedulers': k, 'requests': requests,
+                'placed': len(result['placed']),
+                'seconds': round(result['seconds'], 3),
+                'claims_per_s': round(len(result['placed'])
+                                      / result['seconds'], 1),
+                'cas_attempts': attempts,
+                'conflict_rate': round(counters.get('conflicts', 0)
+                                       / attempts, 4) if attempts else 0,
+                'counters': counters,
+                'latency': {phase: stats.Latencies(samples).summary()
+                            for phase, samples in result['split'].items()},
+                'offenders': checker.offenders(claims.all_usage()),
+            })
+    return figures
