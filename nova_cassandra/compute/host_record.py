@@ -42,9 +42,15 @@ def build(tracker, compute_node, service):
     :param service: dict of the compute service's ``disabled``,
         ``disabled_reason`` and ``forced_down``
     """
+    node = compute_node.hypervisor_hostname
+    # An instance moving here (resize, migration, evacuation) is on the
+    # node for affinity as soon as the tracker counts its usage here.
+    incoming = {instance for instance, migration
+                in tracker.tracked_migrations.items()
+                if migration.dest_compute == compute_node.host
+                and migration.dest_node == node}
     return from_compute_node(
-        compute_node, tracker.stats[compute_node.hypervisor_hostname].states,
-        service)
+        compute_node, set(tracker.stats[node].states) | incoming, service)
 
 
 def from_compute_node(compute_node, instances, service):

@@ -30,10 +30,11 @@ def compute_node(**overrides):
 class FakeTracker:
     """The parts of a ResourceTracker a host record reads."""
 
-    def __init__(self, nodename, instance_uuids):
+    def __init__(self, nodename, instance_uuids, migrations=None):
         self.stats = collections.defaultdict(compute_stats.Stats)
         self.stats[nodename].states.update(
             {u: {'vm_state': 'active'} for u in instance_uuids})
+        self.tracked_migrations = migrations or {}
 
 
 class TestBuild(testtools.TestCase):
@@ -62,6 +63,17 @@ class TestBuild(testtools.TestCase):
                          record.allocation_ratio)
         self.assertEqual(sorted(instances), record.state['instances'])
         self.assertEqual({'disabled': False}, record.state['service'])
+
+    def test_instances_moving_to_the_node_are_on_it(self):
+        here, incoming, elsewhere = (str(uuid.uuid4()) for _ in range(3))
+        migrations = {
+            incoming: objects.Migration(dest_compute='compute1',
+                                        dest_node='node1'),
+            elsewhere: objects.Migration(dest_compute='compute1',
+                                         dest_node='node2')}
+        record = host_record.build(
+            FakeTracker('node1', [here], migrations), compute_node(), {})
+        self.assertEqual(sorted([here, incoming]), record.state['instances'])
 
     def test_state_carries_the_compute_node_object(self):
         topology = objects.NUMATopology(cells=[objects.NUMACell(
