@@ -26,6 +26,11 @@ class SchemaVersionMismatch(NovaCassandraError):
                "this code needs version %(expected)s: %(action)s")
 
 
+class InvalidReplication(NovaCassandraError):
+    msg_fmt = ("Cassandra refused to create keyspace '%(keyspace)s' with "
+               "[cassandra] replication = %(replication)s: %(reason)s")
+
+
 class HostNotFound(NovaCassandraError):
     msg_fmt = 'Compute node %(node)s has no host state in Cassandra.'
 
@@ -37,6 +42,15 @@ class HostExists(NovaCassandraError):
 class HostConflict(NovaCassandraError):
     msg_fmt = ('Compute node %(node)s changed concurrently: expected '
                'generation %(expected)s, found %(found)s.')
+
+
+class InvalidHostRecord(NovaCassandraError):
+    msg_fmt = 'Host state of compute node %(node)s not stored: %(reason)s.'
+
+
+class InvalidClaim(NovaCassandraError):
+    msg_fmt = ('Claim for %(consumer)s on compute node %(node)s refused: '
+               '%(reason)s.')
 
 
 class NovaNotFound(NovaCassandraError):
@@ -77,3 +91,14 @@ class PatchSeriesPartlyApplied(NovaCassandraError):
 class PatchWriteFailed(NovaCassandraError):
     msg_fmt = ('Could not write %(path)s (%(reason)s); the files already '
                'written under %(root)s were restored.')
+
+
+class MySQLUnavailable(NovaCassandraError):
+    msg_fmt = 'The MySQL store at %(url)s is not reachable: %(reason)s'
+
+
+class MySQLSchemaMismatch(NovaCassandraError):
+    msg_fmt = ("The MySQL store at %(url)s is at schema version %(found)s "
+               "with %(found_shards)s shards but this code needs version "
+               "%(expected)s with %(expected_shards)s shards "
+               "([mysql_store] shards): %(action)s")

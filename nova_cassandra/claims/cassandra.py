@@ -1,15 +1,16 @@
-"""The ``cassandra`` claims driver: candidates and claims from the host rows.
+"""The ``cassandra`` and ``mysql`` claims drivers: claims on host rows.
 
 Enabled in nova-scheduler's nova.conf with::
 
     [scheduler]
-    claims_driver = cassandra
+    claims_driver = cassandra    # or mysql, the sharded MySQL store
 
 It implements the interface nova's ``nova.scheduler.claims.PlacementClaims``
 documents (patches/0002).  Candidates are the nodes whose usage plus live
-claims leaves room for the request; a claim is a lightweight transaction on
-the chosen node (see ``cassandra_claim``), then, as
-``[cassandra] placement_allocations`` says, the same allocation in placement.
+claims leaves room for the request; a claim is a compare-and-set on the
+chosen node (see ``cassandra_claim``), then, as ``placement_allocations``
+(``[cassandra]`` or ``[mysql_store]``) says, the same allocation in
+placement.
 
 Only what host rows carry can be claimed: VCPU, MEMORY_MB and DISK_GB on
 the compute node itself.  A request that needs more (request groups for
@@ -29,8 +30,7 @@ from nova_cassandra.claims import capacity
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
-from nova_cassandra.store import claims as claims_store
-from nova_cassandra.store import session as session_mod
+from nova_cassandra.store import backends
 
 CONF = nc_conf.CONF
 LOG = logging.getLogger(__name__)
@@ -38,45 +38,49 @@ LOG = logging.getLogger(__name__)
 # Traits nova itself asks of every compute node root provider.
 _NOVA_TRAITS = frozenset(['COMPUTE_STATUS_DISABLED', 'OWNER_NOVA'])
 
-UNAVAILABLE = session_mod.UNAVAILABLE
-
 
 class CassandraClaims:
     """Claims resources with compare-and-set on the nodes' Cassandra rows."""
 
+    backend = backends.CASSANDRA
+
     def __init__(self):
-        claims_store.get_store()  # refuse to start without Cassandra
+        self._store()  # refuse to start without the store
+        self._conf = CONF[self.backend.group]
         self._background = ThreadPoolExecutor(max_workers=4)
+
+    def _store(self):
+        return self.backend.claims.get_store()
 
     @property
     def placement_client(self):
         return report.report_client_singleton()
 
-    @staticmethod
-    def _resources(context, spec_obj, host_manager):
+    def _resources(self, context, spec_obj, host_manager):
         request = utils.resources_from_request_spec(
             context, spec_obj, host_manager, enable_pinning_translate=True)
         if spec_obj.requested_resources:
             raise nova_exception.NoValidHost(
-                reason='the cassandra claims driver cannot claim request '
-                       'groups (ports, accelerators)')
+                reason='the %s claims driver cannot claim request groups '
+                       '(ports, accelerators)' % self.backend.name)
         if request.all_required_traits - _NOVA_TRAITS:
             raise nova_exception.NoValidHost(
-                reason='the cassandra claims driver cannot match required '
-                       'traits %s' % sorted(request.all_required_traits
-                                            - _NOVA_TRAITS))
+                reason='the %s claims driver cannot match required traits '
+                       '%s' % (self.backend.name,
+                               sorted(request.all_required_traits
+                                      - _NOVA_TRAITS)))
         return request.merged_resources()
 
     def get_candidates(self, context, spec_obj, host_manager):
         """Every node with room for the request, as placement would list it."""
         resources = self._resources(context, spec_obj, host_manager)
         try:
-            store = claims_store.get_store()
-            usages = [usage for usage in store.all_usage()
+            usages = [usage for usage in self._store().all_usage()
                       if capacity.fits(usage, resources)]
-        except UNAVAILABLE as e:
+        except self.backend.unavailable as e:
             raise nova_exception.NoValidHost(
-                reason='claims cannot be read from Cassandra: %s' % e)
+                reason='claims cannot be read from the %s store: %s'
+                       % (self.backend.name, e))
         if not usages:
             raise nova_exception.NoValidHost(reason='')
         alloc_reqs_by_rp_uuid = collections.defaultdict(list)
@@ -104,13 +108,13 @@ class CassandraClaims:
         resources = alloc_req['allocations'][node]['resources']
         try:
             claimed = cassandra_claim.claim(
-                claims_store.get_store(), uuid.UUID(node),
-                uuid.UUID(instance_uuid), resources, CONF.cassandra.claim_ttl)
+                self._store(), uuid.UUID(node), uuid.UUID(instance_uuid),
+                resources, self._conf.claim_ttl)
         except exception.HostNotFound:
             LOG.warning('Node %s lost its host row; trying another host.',
                         node)
             return False
-        except UNAVAILABLE as e:
+        except self.backend.unavailable as e:
             # A timed-out compare-and-set may still have been applied: the
             # claim then expires unused, it never over-commits.
             LOG.error('Claim on node %s failed, trying another host: %s',
@@ -118,13 +122,13 @@ class CassandraClaims:
             return False
         if not claimed:
             return False
-        mode = CONF.cassandra.placement_allocations
+        mode = self._conf.placement_allocations
         if mode == 'sync':
             if not self._claim_in_placement(context, spec_obj, instance_uuid,
                                             alloc_req,
                                             allocation_request_version):
-                claims_store.get_store().release(uuid.UUID(node),
-                                                 uuid.UUID(instance_uuid))
+                self._store().release(uuid.UUID(node),
+                                      uuid.UUID(instance_uuid))
                 return False
         elif mode == 'async':
             self._background.submit(
@@ -141,12 +145,18 @@ class CassandraClaims:
     def cleanup(self, context, instance_uuids):
         """Release the claims of ``instance_uuids`` (and their allocations)."""
         consumers = {uuid.UUID(u) for u in instance_uuids}
-        store = claims_store.get_store()
+        store = self._store()
         for usage in store.all_usage():
             for claim in usage.claims:
                 if claim.consumer_uuid in consumers:
                     store.release(usage.record.node_uuid, claim.consumer_uuid)
-        if CONF.cassandra.placement_allocations != 'off':
+        if self._conf.placement_allocations != 'off':
             for instance_uuid in instance_uuids:
                 self.placement_client.delete_allocation_for_instance(
                     context, instance_uuid, force=True)
+
+
+class MySQLClaims(CassandraClaims):
+    """The same claims on the sharded MySQL store's rows (``mysql``)."""
+
+    backend = backends.MYSQL

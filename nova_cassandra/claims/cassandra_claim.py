@@ -14,6 +14,7 @@ from oslo_log import log as logging
 
 from nova_cassandra.claims import capacity
 from nova_cassandra import exception
+from nova_cassandra.store import hosts
 
 LOG = logging.getLogger(__name__)
 
@@ -43,8 +44,17 @@ def claim(store, node_uuid, consumer_uuid, resources, ttl):
     """Take ``resources`` on the node for the consumer; True if taken.
 
     False when they do not fit, or the node kept changing under us for
-    every retry.  Raises ``HostNotFound`` for a node without a row.
+    every retry.  Raises ``HostNotFound`` for a node without a row, and
+    ``InvalidClaim`` for a negative amount (it would free capacity others
+    then over-commit) or a TTL under a second (0 would never expire).
     """
+    problem = hosts.amounts_problem(resources)
+    if problem is None and (isinstance(ttl, bool) or not isinstance(ttl, int)
+                            or ttl < 1):
+        problem = 'TTL %r is not a whole number of seconds >= 1' % (ttl,)
+    if problem:
+        raise exception.InvalidClaim(consumer=consumer_uuid, node=node_uuid,
+                                     reason=problem)
     for attempt in range(CONFLICT_RETRY_COUNT + 1):
         usage = store.node_usage(node_uuid)
         if not capacity.fits(usage, resources):

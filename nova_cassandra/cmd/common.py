@@ -2,6 +2,7 @@
 
 import sys
 
+from cassandra import protocol
 from oslo_config import cfg
 from oslo_log import log as logging
 
@@ -32,6 +33,8 @@ def main(prog, argv, func):
     except exception.NovaCassandraError as e:
         print('ERROR: %s' % e, file=sys.stderr)
         return 1
-    except session_mod.DRIVER_ERRORS as e:
+    # Some refusals reach us as the server's message itself (e.g. an
+    # unknown replication class), not as one of the driver's exceptions.
+    except session_mod.DRIVER_ERRORS + (protocol.ErrorMessage,) as e:
         print('ERROR: Cassandra request failed: %s' % e, file=sys.stderr)
         return 1

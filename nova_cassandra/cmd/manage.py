@@ -4,8 +4,12 @@
   nova-cassandra-manage [--config-file nova.conf] db version
   nova-cassandra-manage [--config-file nova.conf] status
   nova-cassandra-manage [--config-file nova.conf] hosts backfill
-  nova-cassandra-manage [--config-file nova.conf] check capacity
-  nova-cassandra-manage [--config-file nova.conf] claims reap --older-than S
+  nova-cassandra-manage [--config-file nova.conf] mysql sync
+  nova-cassandra-manage [--config-file nova.conf] mysql version
+  nova-cassandra-manage [--config-file nova.conf] check capacity \
+      [--backend cassandra|mysql]
+  nova-cassandra-manage [--config-file nova.conf] claims reap --older-than S \
+      [--backend cassandra|mysql]
   nova-cassandra-manage patches check|apply|revert [--nova-path PATH]
 
 Options come from nova's configuration files (``[cassandra]``).  Errors are
@@ -29,6 +33,9 @@ from nova_cassandra.store import claims as claims_store
 from nova_cassandra.store import hosts
 from nova_cassandra.store import schema
 from nova_cassandra.store import session as session_mod
+from nova_cassandra.store.sql import claims as sql_claims
+from nova_cassandra.store.sql import database as sql_database
+from nova_cassandra.store.sql import schema as sql_schema
 
 CONF = common.CONF
 
@@ -85,7 +92,29 @@ def hosts_backfill():
           % (created, present))
 
 
+def mysql_sync():
+    database = sql_database.Database(CONF.mysql_store)
+    with database.writer() as connection:
+        applied = sql_schema.sync(connection, len(database.shards))
+    if applied:
+        print('Applied MySQL store migrations: %s'
+              % ', '.join(map(str, applied)))
+    print('MySQL store %s is at schema version %d with %d shards.'
+          % (database.url, sql_schema.LATEST, len(database.shards)))
+
+
+def mysql_version():
+    database = sql_database.Database(CONF.mysql_store)
+    with database.reader() as connection:
+        found, shards = sql_schema.version(connection)
+    print('%d (%d shards)' % (found, shards))
+
+
 def _claim_store():
+    if CONF.category.backend == 'mysql':
+        database = sql_database.Database(CONF.mysql_store)
+        database.check()
+        return sql_claims.ClaimStore(database)
     session = _session()
     schema.check(session, CONF.cassandra.keyspace)
     return claims_store.ClaimStore(session, CONF.cassandra.keyspace)
@@ -103,6 +132,10 @@ def check_capacity():
 
 def claims_reap():
     """Release claims older than --older-than seconds (crashed schedulers)."""
+    if CONF.category.older_than < 0:
+        # A cutoff in the future would release claims just taken.
+        raise cfg.Error('--older-than must be 0 or more seconds, not %d'
+                        % CONF.category.older_than)
     store = _claim_store()
     cutoff = timeutils.utcnow() - datetime.timedelta(
         seconds=CONF.category.older_than)
@@ -114,6 +147,8 @@ def claims_reap():
                 reaped += 1
     print('Released %d claims older than %d seconds.'
           % (reaped, CONF.category.older_than))
+    if CONF.category.backend == 'mysql':
+        print('Deleted %d expired claims.' % store.delete_expired())
 
 
 # patches sub-commands: (help, function, what is printed when it returns
@@ -139,6 +174,13 @@ def patches():
     print((if_true if done else if_false) % tree.describe())
 
 
+def _add_backend_argument(parser):
+    parser.add_argument('--backend', choices=('cassandra', 'mysql'),
+                        default='cassandra',
+                        help='The store to read: Cassandra ([cassandra]) or '
+                             'the sharded MySQL store ([mysql_store]).')
+
+
 def add_command_parsers(subparsers):
     db = subparsers.add_parser('db', help='Keyspace schema migrations.')
     actions = db.add_subparsers(dest='action', required=True)
@@ -158,13 +200,24 @@ def add_command_parsers(subparsers):
                          'cell databases that have none (an existing '
                          'cloud turning nova-cassandra on).'
     ).set_defaults(func=hosts_backfill)
+    mysql = subparsers.add_parser(
+        'mysql', help='The sharded MySQL store ([mysql_store]).')
+    actions = mysql.add_subparsers(dest='action', required=True)
+    actions.add_parser(
+        'sync', help='Create the tables of [mysql_store] shards and apply '
+                     'missing migrations.'
+    ).set_defaults(func=mysql_sync)
+    actions.add_parser(
+        'version', help="Print the store's schema version and shards."
+    ).set_defaults(func=mysql_version)
     check = subparsers.add_parser('check', help='Independent checks.')
     actions = check.add_subparsers(dest='action', required=True)
-    actions.add_parser(
+    capacity = actions.add_parser(
         'capacity', help='usage + live claims <= (capacity - reserved) * '
                          'ratio on every node, no consumer on two nodes; '
-                         'exit 1 listing offenders.'
-    ).set_defaults(func=check_capacity)
+                         'exit 1 listing offenders.')
+    _add_backend_argument(capacity)
+    capacity.set_defaults(func=check_capacity)
     claims = subparsers.add_parser('claims', help='Open resource claims.')
     actions = claims.add_subparsers(dest='action', required=True)
     reap = actions.add_parser(
@@ -173,6 +226,7 @@ def add_command_parsers(subparsers):
     reap.add_argument('--older-than', type=int, required=True,
                       help='Age in seconds; keep it above how long a '
                            'build takes to reach its compute.')
+    _add_backend_argument(reap)
     reap.set_defaults(func=claims_reap)
     patches_parser = subparsers.add_parser(
         'patches', help="nova's extension points: the series in patches/.")

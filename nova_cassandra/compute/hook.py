@@ -1,9 +1,9 @@
-"""The ResourceTracker hook that publishes host state to Cassandra.
+"""The ResourceTracker hook that publishes host state to the store.
 
 Enabled in nova-compute's nova.conf with::
 
     [compute]
-    resource_tracker_hooks = cassandra
+    resource_tracker_hooks = cassandra    # or mysql, the sharded MySQL store
 
 The ResourceTracker calls ``changed`` after every change it persists
 (instance claims, aborts, move claims and their drops, usage updates, the
@@ -18,7 +18,7 @@ from oslo_log import log as logging
 
 from nova_cassandra.compute import host_record
 from nova_cassandra.compute import publisher
-from nova_cassandra.store import hosts
+from nova_cassandra.store import backends
 
 LOG = logging.getLogger(__name__)
 
@@ -39,8 +39,11 @@ FOLDS_CLAIM = frozenset(['instance_claim', 'rebuild_claim', 'resize_claim',
 class CassandraHostStateHook:
     """Publishes a node's ``HostRecord`` whenever its tracker changes it."""
 
+    backend = backends.CASSANDRA
+
     def __init__(self):
-        self._publisher = publisher.Publisher(hosts.get_store)
+        self._publisher = publisher.Publisher(
+            self.backend.hosts.get_store, self.backend.unavailable)
         self._services = {}
 
     def _service(self, context, host, change):
@@ -67,3 +70,9 @@ class CassandraHostStateHook:
         if instance is not None and change in FOLDS_CLAIM:
             fold = [uuid.UUID(instance.uuid)]
         self._publisher.publish(record, fold=fold)
+
+
+class MySQLHostStateHook(CassandraHostStateHook):
+    """The same hook publishing to the sharded MySQL store (``mysql``)."""
+
+    backend = backends.MYSQL

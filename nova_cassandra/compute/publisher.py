@@ -1,11 +1,11 @@
-"""Write each node's latest host record, whatever Cassandra is doing.
+"""Write each node's latest host record, whatever the store is doing.
 
 A compute is the only writer of its nodes' state, but schedulers' claims
 bump the same ``generation``: a lost compare-and-set is re-tried at the
-generation found, a bounded number of times.  When Cassandra cannot be
-reached the compute keeps running: the latest record of every node that
-changed is kept, and a background thread re-publishes them with back-off
-until Cassandra answers again.
+generation found, a bounded number of times.  When the store (Cassandra or
+MySQL) cannot be reached the compute keeps running: the latest record of
+every node that changed is kept, and a background thread re-publishes them
+with back-off until the store answers again.
 """
 
 import dataclasses
@@ -23,26 +23,31 @@ CONFLICT_RETRY_COUNT = 10
 RETRY_INITIAL_DELAY = 1.0
 RETRY_MAX_DELAY = 60.0
 
-UNAVAILABLE = session_mod.UNAVAILABLE
-
 
 class Publisher:
-    """Publishes host records through the store ``get_store()`` returns."""
+    """Publishes host records through the store ``get_store()`` returns.
 
-    def __init__(self, get_store):
+    ``unavailable``: what that store raises when it cannot answer.
+    """
+
+    def __init__(self, get_store, unavailable=session_mod.UNAVAILABLE):
         self._get_store = get_store
+        self._unavailable = unavailable
         self._generations = {}
         self._pending = {}
         self._lock = threading.Lock()
         self._retrying = False
 
     def publish(self, record, fold=()):
-        """Store ``record`` now, or as soon as Cassandra is back.
+        """Store ``record`` now, or as soon as the store is back.
 
         ``fold``: consumers whose claims ``record`` accounts for; their
         claim rows go in the same write (and survive being superseded by a
-        later record of the node while Cassandra is away).
+        later record of the node while Cassandra is away).  Raises
+        ``InvalidHostRecord``, keeping nothing: a record no store takes
+        would block every later one.
         """
+        record.check()
         with self._lock:
             _, folded = self._pending.get(record.node_uuid, (None, ()))
             self._pending[record.node_uuid] = (record,
@@ -51,9 +56,9 @@ class Publisher:
                 return
             try:
                 self._flush()
-            except UNAVAILABLE as e:
-                LOG.error('Cannot publish host state of node %s to '
-                          'Cassandra, will retry in the background: %s',
+            except self._unavailable as e:
+                LOG.error('Cannot publish host state of node %s, will '
+                          'retry in the background: %s',
                           record.nodename, e)
                 self._retrying = True
                 threading.Thread(target=self._retry, daemon=True).start()
@@ -102,11 +107,11 @@ class Publisher:
                 count = len(self._pending)
                 try:
                     self._flush()
-                except UNAVAILABLE as e:
-                    LOG.debug('Cassandra still unavailable: %s', e)
+                except self._unavailable as e:
+                    LOG.debug('Store still unavailable: %s', e)
                     delay = min(delay * 2, RETRY_MAX_DELAY)
                     continue
                 self._retrying = False
-            LOG.info('Cassandra is back: re-published host state of %d '
+            LOG.info('The store is back: re-published host state of %d '
                      'node(s).', count)
             return

@@ -3,7 +3,9 @@
 from oslo_config import cfg
 
 from nova_cassandra.conf import cassandra
+from nova_cassandra.conf import mysql
 
 CONF = cfg.CONF
 
 cassandra.register_opts(CONF)
+mysql.register_opts(CONF)

@@ -91,11 +91,12 @@ claim_opts = [
     cfg.IntOpt('claim_ttl',
         default=300,
         min=10,
+        max=86400,
         help="""
 Seconds a resource claim made by a scheduler lives unless the compute host
 takes it over. Claims left by a crashed scheduler or a failed build stop
 counting against the host after this long. Keep it above the time a build
-takes to reach the compute's resource claim.
+takes to reach the compute's resource claim, and at most a day.
 """),
     cfg.StrOpt('placement_allocations',
         default='sync',

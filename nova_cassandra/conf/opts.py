@@ -1,7 +1,9 @@
 """Options listed for oslo-config-generator (``tox -e genconfig``)."""
 
 from nova_cassandra.conf import cassandra
+from nova_cassandra.conf import mysql
 
 
 def list_opts():
-    return [(group, opts) for group, opts in cassandra.list_opts().items()]
+    return [(group, opts) for module in (cassandra, mysql)
+            for group, opts in module.list_opts().items()]

@@ -12,6 +12,7 @@ import dataclasses
 from oslo_config import cfg
 
 from nova_cassandra.experiment import cassandra_state
+from nova_cassandra.store import backends
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,27 +44,49 @@ class Setup:
         return unknown
 
 
-def _cassandra(name, placement_allocations, description):
-    """The cassandra set-up, mirroring claims to placement as told."""
+def _plugin(name, backend, store_conf, placement_allocations,
+            description):
+    """nova-cassandra's host manager, claims and hook on ``backend``.
+
+    ``store_conf``: the backend's options (its group) for every process;
+    claims are mirrored to placement as ``placement_allocations`` says.
+    """
+    group = backends.BY_NAME[backend].group
     return Setup(
         name, description,
         scheduler_conf={
-            'scheduler': {'host_manager': 'cassandra',
-                          'claims_driver': 'cassandra'},
+            'scheduler': {'host_manager': backend,
+                          'claims_driver': backend},
             'filter_scheduler': {'track_instance_changes': False},
-            'cassandra': {'keyspace': cassandra_state.KEYSPACE,
-                          'placement_allocations': placement_allocations}},
+            group: dict(store_conf,
+                        placement_allocations=placement_allocations)},
         compute_conf={
-            'compute': {'resource_tracker_hooks': 'cassandra'},
+            'compute': {'resource_tracker_hooks': backend},
             'filter_scheduler': {'track_instance_changes': False},
-            'cassandra': {'keyspace': cassandra_state.KEYSPACE},
+            group: dict(store_conf),
             # The host rows are the computes' heartbeat: the audit must
             # publish them more often than service_down_time (60 s), from
             # the start (nova delays periodic tasks by up to 60 s).
             'DEFAULT': {'update_resources_interval': 20,
                         'periodic_fuzzy_delay': 0}},
-        services=('cassandra',),
+        services=(backend,),
         writes_placement=placement_allocations != 'off')
+
+
+def _cassandra(name, placement_allocations, description):
+    """The cassandra set-up, mirroring claims to placement as told."""
+    return _plugin(name, 'cassandra', {'keyspace': cassandra_state.KEYSPACE},
+                   placement_allocations, description)
+
+
+def _mysql(shards):
+    """The sharded MySQL store with ``shards`` shards, placement in sync.
+
+    The runner adds ``[mysql_store] connection`` (see ``mysql_state``).
+    """
+    return _plugin('mysql-%d' % shards, 'mysql', {'shards': shards}, 'sync',
+                   'MySQLHostManager, sharded MySQL claims (shards=%d), '
+                   'then placement (sync)' % shards)
 
 
 SETUPS = (
@@ -74,8 +97,8 @@ SETUPS = (
                'CassandraHostManager, LWT claims, placement in background'),
     _cassandra('cassandra-off', 'off',
                'CassandraHostManager, LWT claims, no placement allocations'),
-    Setup('mysql', 'stock HostManager, sharded MySQL claims',
-          scheduler_conf={'scheduler': {'claims_driver': 'mysql'}}),
+    _mysql(1),
+    _mysql(4),
 )
 
 
@@ -106,4 +129,8 @@ PRESETS = {
     'standard': Preset('standard', hosts=(100, 500),
                        schedulers=(1, 2, 4, 8), requests=1000,
                        nodes_per_compute=50),
+    # A run long enough to break things in (tests/functional_ring's
+    # broker restart); a request lost with the broker fails in 90 s.
+    'faults': Preset('faults', hosts=(20,), schedulers=(2,), requests=200,
+                     nodes_per_compute=10, concurrency=4, run_timeout=90),
 }

@@ -20,6 +20,7 @@ from nova_cassandra.experiment import cassandra_state
 from nova_cassandra.experiment import checker
 from nova_cassandra.experiment import cpu
 from nova_cassandra.experiment import fleet as fleet_mod
+from nova_cassandra.experiment import mysql_state
 from nova_cassandra.experiment import placement as placement_mod
 from nova_cassandra.experiment import schedulers as schedulers_mod
 from nova_cassandra.experiment import stats
@@ -39,7 +40,8 @@ def _cassandra_answers(conf):
 
 
 # Extra services a set-up may need: name -> check that raises if absent.
-SERVICE_CHECKS = {'cassandra': _cassandra_answers}
+SERVICE_CHECKS = {'cassandra': _cassandra_answers,
+                  'mysql': mysql_state.answers}
 
 
 def availability(setups, conf):
@@ -88,13 +90,17 @@ class Experiment:
         return runs
 
     def _run_fleet(self, setup, hosts):
+        setup = mysql_state.bind(setup, self.conf)
         run_dir = os.path.join(self.run_dir, '%s-%d' % (setup.name, hosts))
         os.makedirs(run_dir, exist_ok=True)
         fleet = fleet_mod.Fleet(hosts, self.preset.nodes_per_compute,
                                 self.conf.config_file, setup.compute_conf,
                                 run_dir, self.placement)
-        state = (cassandra_state.CassandraState(self.conf)
-                 if 'cassandra' in setup.services else None)
+        state = None
+        if 'cassandra' in setup.services:
+            state = cassandra_state.CassandraState(self.conf)
+        elif 'mysql' in setup.services:
+            state = mysql_state.MySQLState(self.conf, setup)
         try:
             self.progress('%s, %d hosts: starting the fleet' %
                           (setup.name, hosts))

@@ -1,9 +1,9 @@
-"""A ``HostManager`` whose ``HostState`` objects come from Cassandra.
+"""A ``HostManager`` whose ``HostState`` objects come from the host rows.
 
 Enabled in nova-scheduler's nova.conf with::
 
     [scheduler]
-    host_manager = cassandra
+    host_manager = cassandra    # or mysql, the sharded MySQL store
 
     [filter_scheduler]
     # Instance lists come with the host rows: computes need not cast them.
@@ -24,8 +24,8 @@ from nova import objects
 from nova.scheduler import host_manager
 from oslo_log import log as logging
 
+from nova_cassandra.store import backends
 from nova_cassandra.store import hosts
-from nova_cassandra.store import session as session_mod
 
 LOG = logging.getLogger(__name__)
 
@@ -38,9 +38,11 @@ class CassandraHostManager(host_manager.HostManager):
     ``NoValidHost`` naming the reason.
     """
 
+    backend = backends.CASSANDRA
+
     def __init__(self):
         super().__init__()
-        hosts.get_store()
+        self.backend.hosts.get_store()
         # node uuid -> (generation, ComputeNode, service, instances): rows
         # whose generation has not moved are not decoded again.
         self._decoded_rows = {}
@@ -69,11 +71,12 @@ class CassandraHostManager(host_manager.HostManager):
         """
         wanted = None if compute_uuids is None else set(compute_uuids)
         try:
-            rows = [row for row in hosts.get_store().rows()
+            rows = [row for row in self.backend.hosts.get_store().rows()
                     if wanted is None or str(row.node_uuid) in wanted]
-        except session_mod.UNAVAILABLE as e:
+        except self.backend.unavailable as e:
             raise nova_exception.NoValidHost(
-                reason='host state cannot be read from Cassandra: %s' % e)
+                reason='host state cannot be read from the %s store: %s'
+                       % (self.backend.name, e))
         cell_uuids = {cell.uuid for cell in cells}
         computes = {cell_uuid: [] for cell_uuid in cell_uuids}
         services = {}
@@ -117,3 +120,9 @@ class CassandraHostManager(host_manager.HostManager):
                 objects.ComputeNode.obj_from_primitive(state['compute_node']),
                 state['service'], state['instances'])
         return cached[1:]
+
+
+class MySQLHostManager(CassandraHostManager):
+    """The same host states from the sharded MySQL store (``mysql``)."""
+
+    backend = backends.MYSQL

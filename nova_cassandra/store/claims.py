@@ -65,7 +65,7 @@ class NodeUsage:
         return sum(c.resources.get(resource_class, 0) for c in self.claims)
 
 
-def _usages(rows):
+def usages(rows):
     """Group partition rows (ordered by node) into ``NodeUsage`` objects."""
     usage = None
     for row in rows:
@@ -108,7 +108,7 @@ class ClaimStore:
 
     def node_usage(self, node_uuid):
         """The node's amounts and live claims, read at the write quorum."""
-        for usage in _usages(self._execute(self._node_usage, (node_uuid,))):
+        for usage in usages(self._execute(self._node_usage, (node_uuid,))):
             return usage
         raise exception.HostNotFound(node=node_uuid)
 
@@ -116,8 +116,8 @@ class ClaimStore:
         """Every node's amounts and live claims, in pages (for checks)."""
         statement, profile = self._all_usage
         statement.fetch_size = _PAGE_SIZE
-        return _usages(self._session.execute(statement,
-                                             execution_profile=profile))
+        return usages(self._session.execute(statement,
+                                            execution_profile=profile))
 
     def claim(self, node_uuid, generation, consumer_uuid, resources, ttl):
         """Take ``resources`` for ``consumer_uuid`` if the node is unchanged.

@@ -8,6 +8,7 @@ concurrent claims.
 
 import dataclasses
 import datetime
+import math
 import os
 import threading
 import uuid
@@ -52,6 +53,20 @@ _LIST = 'SELECT DISTINCT %s FROM {ks}.compute_nodes' % ', '.join(_NODE_COLUMNS)
 
 _PAGE_SIZE = 1000
 
+# Amounts are bigint columns; names are as long as nova's own columns allow.
+AMOUNT_MAX = 2 ** 63 - 1
+NAME_MAX = 255
+
+
+def amounts_problem(amounts):
+    """Why ``{resource class: amount}`` is not a set of counts, or None."""
+    for resource_class, amount in amounts.items():
+        if (isinstance(amount, bool) or not isinstance(amount, int)
+                or not 0 <= amount <= AMOUNT_MAX):
+            return '%s is %r, not a count from 0 to %d' % (
+                resource_class, amount, AMOUNT_MAX)
+    return None
+
 
 @dataclasses.dataclass
 class HostRecord:
@@ -75,6 +90,30 @@ class HostRecord:
         for column in ('capacity', 'reserved', 'allocation_ratio', 'used'):
             values[column] = dict(values[column] or {})
         return cls(**values)
+
+    def check(self):
+        """Raise ``InvalidHostRecord`` unless every field can be stored.
+
+        A negative or non-finite amount or ratio would make every reader's
+        capacity arithmetic wrong (or raise), so it never reaches a row.
+        """
+        for name in ('host', 'nodename'):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not 0 < len(value) <= NAME_MAX:
+                self._invalid('%s must be a name of 1 to %d characters'
+                              % (name, NAME_MAX))
+        for name in ('capacity', 'reserved', 'used'):
+            problem = amounts_problem(getattr(self, name))
+            if problem:
+                self._invalid('%s: %s' % (name, problem))
+        for resource_class, ratio in self.allocation_ratio.items():
+            if (not isinstance(ratio, (int, float))
+                    or not math.isfinite(ratio) or ratio < 0):
+                self._invalid('allocation_ratio: %s is %r, not a finite '
+                              'number >= 0' % (resource_class, ratio))
+
+    def _invalid(self, reason):
+        raise exception.InvalidHostRecord(node=self.node_uuid, reason=reason)
 
 
 class HostStore:
@@ -101,7 +140,11 @@ class HostStore:
                                     execution_profile=profile)
 
     def create(self, record):
-        """Store a new node's state at generation 1 (``HostExists`` if set)."""
+        """Store a new node's state at generation 1.
+
+        Raises ``HostExists`` if it has one, or ``InvalidHostRecord``.
+        """
+        record.check()
         result = self._execute(self._create, (
             record.node_uuid, record.host, record.nodename, record.capacity,
             record.reserved, record.allocation_ratio, record.used,
@@ -117,8 +160,10 @@ class HostStore:
         for: their claim rows are deleted in the same conditional batch.
         Returns the record at its new generation.  Raises ``HostNotFound``,
         or ``HostConflict`` (carrying the generation found) when something
-        else wrote the node since ``record`` was read.
+        else wrote the node since ``record`` was read, or
+        ``InvalidHostRecord``.
         """
+        record.check()
         new_generation = record.generation + 1
         update, profile = self._update
         params = (record.host, record.nodename, record.capacity,

@@ -8,6 +8,7 @@ so that code and schema that disagree fail loudly instead of misreading rows.
 import collections
 
 from cassandra import InvalidRequest
+from cassandra import protocol
 from oslo_log import log as logging
 
 from nova_cassandra import exception
@@ -82,12 +83,17 @@ def version(session, keyspace):
 def sync(session, keyspace, replication):
     """Create the keyspace if needed and apply the missing migrations.
 
-    Returns the list of versions applied.
+    Returns the list of versions applied.  Raises ``InvalidReplication``
+    when Cassandra refuses ``replication``.
     """
-    session.execute(
-        'CREATE KEYSPACE IF NOT EXISTS %s WITH replication = %s'
-        % (keyspace, _replication_cql(replication)),
-        execution_profile=session_mod.WRITE)
+    try:
+        session.execute(
+            'CREATE KEYSPACE IF NOT EXISTS %s WITH replication = %s'
+            % (keyspace, _replication_cql(replication)),
+            execution_profile=session_mod.WRITE)
+    except protocol.ConfigurationException as e:
+        raise exception.InvalidReplication(
+            keyspace=keyspace, replication=replication, reason=e.message)
     session.execute(_CREATE_MIGRATIONS.format(ks=keyspace),
                     execution_profile=session_mod.WRITE)
     current = version(session, keyspace)

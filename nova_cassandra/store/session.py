@@ -18,6 +18,7 @@ from cassandra import connection
 from cassandra import ConsistencyLevel
 from cassandra import DriverException
 from cassandra import policies
+from oslo_config import cfg
 from oslo_log import log as logging
 
 from nova_cassandra.conf import cassandra as cassandra_conf
@@ -88,6 +89,9 @@ def connect(conf):
     """
     for opt in cassandra_conf.ALL_OPTS:
         getattr(conf, opt.dest)
+    if not conf.contact_points:
+        raise cfg.RequiredOptError('contact_points',
+                                   cassandra_conf.cassandra_group)
     cluster = cluster_mod.Cluster(
         contact_points=conf.contact_points,
         port=conf.port,
@@ -98,19 +102,30 @@ def connect(conf):
     try:
         session = cluster.connect()
     except (cluster_mod.NoHostAvailable, OSError) as e:
+        reason = _reason(e, cluster, conf.local_datacenter)
         cluster.shutdown()
         raise exception.CassandraUnavailable(
             contact_points=','.join(conf.contact_points), port=conf.port,
-            reason=_reason(e))
+            reason=reason)
     LOG.debug('Connected to Cassandra cluster %s',
               cluster.metadata.cluster_name)
     return session
 
 
-def _reason(error):
-    """The first per-host error of a ``NoHostAvailable``, else the error."""
+def _reason(error, cluster, local_datacenter):
+    """Why ``cluster.connect()`` failed, in one line.
+
+    A ``local_datacenter`` no node is in leaves the driver no node to use
+    (it reaches some, but ignores them): say so.  Else the first per-host
+    error of a ``NoHostAvailable``, else the error.
+    """
+    datacenters = {host.datacenter for host in cluster.metadata.all_hosts()
+                   if host.datacenter}
+    if datacenters and local_datacenter not in (None, *datacenters):
+        return ('no node is in local_datacenter %s (datacenters found: %s)'
+                % (local_datacenter, ', '.join(sorted(datacenters))))
     errors = getattr(error, 'errors', None)
-    if errors:
+    if isinstance(errors, dict) and errors:
         host, cause = next(iter(errors.items()))
         return '%s: %s' % (host, cause)
     return str(error)

@@ -1,5 +1,7 @@
 """Claims by lightweight transaction on a real Cassandra: no double booking."""
 
+import collections
+import functools
 import multiprocessing
 import os
 import random
@@ -48,12 +50,17 @@ class UnconditionalClaimStore(claims.ClaimStore):
         return generation
 
 
-def _scheduler(keyspace, nodes, requests, seed, results, store_cls, start):
-    """One scheduler process: each request tries the nodes in its order."""
+def _cassandra_store(keyspace, store_cls):
+    """A ``store_cls`` on a session of its own (made in a child process)."""
     conf = base.cassandra_options(keyspace=keyspace)
-    session = session_mod.connect(conf.cassandra)
-    store = store_cls(session, keyspace)
+    return store_cls(session_mod.connect(conf.cassandra), keyspace)
+
+
+def _scheduler(make_store, nodes, requests, seed, results, start):
+    """One scheduler process: each request tries the nodes in its order."""
+    store = make_store()
     start.wait(60)  # every process connected: now they race
+    began = time.monotonic()
     order = random.Random(seed)
     placed = []
     for _ in range(requests):
@@ -62,8 +69,8 @@ def _scheduler(keyspace, nodes, requests, seed, results, store_cls, start):
             if cassandra_claim.claim(store, node, consumer, ONE_VCPU, 300):
                 placed.append((str(consumer), str(node)))
                 break
-    results.put((placed, cassandra_claim.COUNTERS.snapshot()))
-    session.cluster.shutdown()
+    results.put((placed, cassandra_claim.COUNTERS.snapshot(),
+                 time.monotonic() - began))
 
 
 def _claim_then_hang(keyspace, node, consumer, ttl, claimed):
@@ -75,26 +82,38 @@ def _claim_then_hang(keyspace, node, consumer, ttl, claimed):
     time.sleep(600)
 
 
-class TestClaims(base.TestCase):
+class ClaimStoreTests:
+    """What every ClaimStore must do; the test case provides the store.
 
-    def setUp(self):
-        super().setUp()
-        self.ks = self.useFixture(base.CassandraKeyspace())
-        self.hosts = hosts.HostStore(self.ks.session, self.ks.keyspace)
-        self.claims = claims.ClaimStore(self.ks.session, self.ks.keyspace)
+    Subclasses set ``hosts`` and ``claims`` (stores on the test's own
+    keyspace or database), ``UNCONDITIONAL`` (the store class without the
+    compare-and-set) and ``store_factory(store_cls)``: a picklable callable
+    that makes a ``store_cls`` in a scheduler process.
+    """
+
+    # Race: per process requests, and 1-VCPU slots on each of 3 nodes.
+    RACE_REQUESTS = 50
+    RACE_SLOTS = 5
 
     def _create(self, vcpus):
         return self.hosts.create(_node(vcpus))
 
-    def _race(self, store_cls, processes=4, requests=50, nodes=3, slots=5):
-        """``processes`` schedulers × ``requests`` for nodes × slots VCPUs."""
+    def _race(self, store_cls, processes=4, nodes=3, requests=None,
+              slots=None):
+        """``processes`` schedulers × ``requests`` for nodes × slots VCPUs.
+
+        Returns (placements, usages after, summed counters, seconds the
+        slowest process raced).
+        """
+        requests = requests or self.RACE_REQUESTS
+        slots = slots or self.RACE_SLOTS
         node_uuids = [self._create(slots).node_uuid for _ in range(nodes)]
         ctx = multiprocessing.get_context('spawn')
         results = ctx.Queue()
         start = ctx.Barrier(processes)
         procs = [ctx.Process(target=_scheduler,
-                             args=(self.ks.keyspace, node_uuids, requests,
-                                   seed, results, store_cls, start))
+                             args=(self.store_factory(store_cls), node_uuids,
+                                   requests, seed, results, start))
                  for seed in range(processes)]
         for proc in procs:
             proc.start()
@@ -102,55 +121,39 @@ class TestClaims(base.TestCase):
         for proc in procs:
             proc.join(30)
             self.assertEqual(0, proc.exitcode)
-        placed = [p for placements, _ in outcomes for p in placements]
-        counters = {}
-        for _, snapshot in outcomes:
-            for name, count in snapshot.items():
-                counters[name] = counters.get(name, 0) + count
-        return placed, list(self.claims.all_usage()), counters
+        placed = [p for placements, _, _ in outcomes for p in placements]
+        counters = collections.Counter()
+        for _, snapshot, _ in outcomes:
+            counters.update(snapshot)
+        seconds = max(elapsed for _, _, elapsed in outcomes)
+        return placed, list(self.claims.all_usage()), counters, seconds
 
     def test_racing_schedulers_fill_exactly_and_never_double_book(self):
-        """4 processes × 50 requests for 3 × 5 slots of 1 VCPU."""
-        placed, usages, counters = self._race(claims.ClaimStore)
-        self.assertEqual(15, len(placed))
-        self.assertEqual(15, len({consumer for consumer, _ in placed}))
+        """4 processes race for 3 nodes' slots of 1 VCPU."""
+        placed, usages, counters, seconds = self._race(type(self.claims))
+        slots = 3 * self.RACE_SLOTS
+        self.assertEqual(slots, len(placed))
+        self.assertEqual(slots, len({consumer for consumer, _ in placed}))
         self.assertEqual(3, len(usages))
+        self.assertEqual([], checker.offenders(usages))
         for usage in usages:
-            self.assertEqual([], capacity.violations(usage))
-            self.assertEqual(5, usage.claimed('VCPU'))
+            self.assertEqual(self.RACE_SLOTS, usage.claimed('VCPU'))
         stored = {(str(c.consumer_uuid), str(u.record.node_uuid))
                   for u in usages for c in u.claims}
         self.assertEqual(set(placed), stored)
-        self.assertEqual(15, counters['claims'])
-        self.addDetail('claim-counters', text_content(str(counters)))
+        self.assertEqual(slots, counters['claims'])
+        attempts = counters['claims'] + counters['conflicts']
+        self.addDetail('claim-figures', text_content(
+            '%s; %.1f claims/s; %.1f%% of %d compare-and-sets conflicted'
+            % (dict(counters), counters['claims'] / seconds,
+               100.0 * counters['conflicts'] / attempts, attempts)))
 
     def test_race_without_the_condition_does_double_book(self):
-        """The same race with plain writes: the check must catch it."""
-        placed, usages, _ = self._race(UnconditionalClaimStore)
+        """The same race without the condition: the check must catch it."""
+        placed, usages, _, _ = self._race(self.UNCONDITIONAL, requests=20,
+                                          slots=5)
         self.assertGreater(len(placed), 15)
         self.assertNotEqual([], checker.offenders(usages))
-
-    def test_scheduler_killed_after_its_claim_frees_capacity_in_ttl(self):
-        node = self._create(1).node_uuid
-        ctx = multiprocessing.get_context('spawn')
-        claimed = ctx.Event()
-        ttl = 4
-        proc = ctx.Process(target=_claim_then_hang, args=(
-            self.ks.keyspace, node, uuid.uuid4(), ttl, claimed))
-        proc.start()
-        self.addCleanup(proc.join, 10)
-        self.assertTrue(claimed.wait(60))
-        os.kill(proc.pid, signal.SIGKILL)
-        killed = time.monotonic()
-        self.assertFalse(capacity.fits(self.claims.node_usage(node),
-                                       ONE_VCPU))
-        while not capacity.fits(self.claims.node_usage(node), ONE_VCPU):
-            self.assertLess(time.monotonic() - killed, ttl + 5)
-            time.sleep(0.2)
-        self.addDetail('recovery-seconds',
-                       text_content('%.1f' % (time.monotonic() - killed)))
-        self.assertTrue(cassandra_claim.claim(self.claims, node, uuid.uuid4(),
-                                              ONE_VCPU, 300))
 
     def test_claim_that_does_not_fit_is_refused(self):
         node = self._create(2).node_uuid
@@ -181,17 +184,6 @@ class TestClaims(base.TestCase):
         self.assertTrue(cassandra_claim.claim(self.claims, node,
                                               uuid.uuid4(), ONE_VCPU, 300))
 
-    def test_expired_claim_stops_counting(self):
-        node = self._create(1).node_uuid
-        self.assertTrue(cassandra_claim.claim(self.claims, node, uuid.uuid4(),
-                                              ONE_VCPU, 2))
-        self.assertFalse(capacity.fits(self.claims.node_usage(node),
-                                       ONE_VCPU))
-        time.sleep(3)
-        usage = self.claims.node_usage(node)
-        self.assertEqual([], usage.claims)
-        self.assertTrue(capacity.fits(usage, ONE_VCPU))
-
     def test_compute_folds_claim_into_usage_atomically(self):
         node = self._create(2)
         consumer = uuid.uuid4()
@@ -210,3 +202,51 @@ class TestClaims(base.TestCase):
         self.assertRaises(claims.exception.HostNotFound,
                           cassandra_claim.claim, self.claims, uuid.uuid4(),
                           uuid.uuid4(), ONE_VCPU, 300)
+
+
+class TestClaims(ClaimStoreTests, base.TestCase):
+
+    UNCONDITIONAL = UnconditionalClaimStore
+
+    def setUp(self):
+        super().setUp()
+        self.ks = self.useFixture(base.CassandraKeyspace())
+        self.hosts = hosts.HostStore(self.ks.session, self.ks.keyspace)
+        self.claims = claims.ClaimStore(self.ks.session, self.ks.keyspace)
+
+    def store_factory(self, store_cls):
+        return functools.partial(_cassandra_store, self.ks.keyspace,
+                                 store_cls)
+
+    def test_scheduler_killed_after_its_claim_frees_capacity_in_ttl(self):
+        node = self._create(1).node_uuid
+        ctx = multiprocessing.get_context('spawn')
+        claimed = ctx.Event()
+        ttl = 4
+        proc = ctx.Process(target=_claim_then_hang, args=(
+            self.ks.keyspace, node, uuid.uuid4(), ttl, claimed))
+        proc.start()
+        self.addCleanup(proc.join, 10)
+        self.assertTrue(claimed.wait(60))
+        os.kill(proc.pid, signal.SIGKILL)
+        killed = time.monotonic()
+        self.assertFalse(capacity.fits(self.claims.node_usage(node),
+                                       ONE_VCPU))
+        while not capacity.fits(self.claims.node_usage(node), ONE_VCPU):
+            self.assertLess(time.monotonic() - killed, ttl + 5)
+            time.sleep(0.2)
+        self.addDetail('recovery-seconds',
+                       text_content('%.1f' % (time.monotonic() - killed)))
+        self.assertTrue(cassandra_claim.claim(self.claims, node, uuid.uuid4(),
+                                              ONE_VCPU, 300))
+
+    def test_expired_claim_stops_counting(self):
+        node = self._create(1).node_uuid
+        self.assertTrue(cassandra_claim.claim(self.claims, node, uuid.uuid4(),
+                                              ONE_VCPU, 2))
+        self.assertFalse(capacity.fits(self.claims.node_usage(node),
+                                       ONE_VCPU))
+        time.sleep(3)
+        usage = self.claims.node_usage(node)
+        self.assertEqual([], usage.claims)
+        self.assertTrue(capacity.fits(usage, ONE_VCPU))

@@ -3,6 +3,7 @@ from oslo_config import fixture as config_fixture
 import testtools
 
 from nova_cassandra.conf import cassandra
+from nova_cassandra.conf import mysql
 from nova_cassandra.conf import opts
 
 
@@ -35,9 +36,33 @@ class TestCassandraOptions(testtools.TestCase):
                               'keyspace', bad, 'cassandra')
 
     def test_list_opts_covers_every_option(self):
-        [(group, listed)] = opts.list_opts()
-        self.assertEqual('cassandra', group.name)
+        listed = {group.name: opts for group, opts in opts.list_opts()}
+        self.assertEqual({'cassandra', 'mysql_store'}, set(listed))
         self.assertEqual({o.dest for o in cassandra.ALL_OPTS},
-                         {o.dest for o in listed})
-        for opt in listed:
-            self.assertTrue(opt.help, opt.dest)
+                         {o.dest for o in listed['cassandra']})
+        self.assertEqual({o.dest for o in mysql.ALL_OPTS},
+                         {o.dest for o in listed['mysql_store']})
+        for group_opts in listed.values():
+            for opt in group_opts:
+                self.assertTrue(opt.help, opt.dest)
+
+
+class TestMySQLStoreOptions(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.conf = self.useFixture(
+            config_fixture.Config(cfg.ConfigOpts())).conf
+        mysql.register_opts(self.conf)
+
+    def test_one_shard_and_no_connection_by_default(self):
+        self.assertEqual(1, self.conf.mysql_store.shards)
+        self.assertIsNone(self.conf.mysql_store.connection)
+
+    def test_claim_options_as_for_cassandra(self):
+        self.assertEqual(300, self.conf.mysql_store.claim_ttl)
+        self.assertEqual('sync', self.conf.mysql_store.placement_allocations)
+
+    def test_shards_must_be_positive(self):
+        self.assertRaises(ValueError, self.conf.set_override,
+                          'shards', 0, 'mysql_store')

@@ -11,6 +11,7 @@ from nova_cassandra.claims import cassandra
 from nova_cassandra import exception
 from nova_cassandra.store import claims as claims_store
 from nova_cassandra.store import hosts
+from nova_cassandra.store.sql import claims as sql_claims
 
 objects.register_all()
 
@@ -108,3 +109,44 @@ class TestCassandraClaims(testtools.TestCase):
         self.patch(utils, 'claim_resources', claim_resources)
         self.assertTrue(self._claim())
         claim_resources.assert_not_called()
+
+
+class TestMySQLClaims(testtools.TestCase):
+    """The same driver bound to the sharded MySQL store and its options."""
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(config_fixture.Config(cassandra.CONF))
+        self.store = mock.Mock()
+        self.store.all_usage.return_value = [usage(NODE_B, 4, 1)]
+        self.patch(sql_claims, 'get_store', lambda: self.store)
+        self.patch(claims_store, 'get_store',
+                   mock.Mock(side_effect=AssertionError('Cassandra used')))
+        self.patch(utils, 'resources_from_request_spec',
+                   lambda *a, **k: FakeRequest(SMALL))
+        self.patch(cassandra.report, 'report_client_singleton', mock.Mock())
+        self.driver = cassandra.MySQLClaims()
+        self.spec = objects.RequestSpec(requested_resources=[])
+
+    def test_claims_on_the_sql_store_with_its_ttl(self):
+        cassandra.CONF.set_override('claim_ttl', 42, 'mysql_store')
+        cassandra.CONF.set_override('placement_allocations', 'off',
+                                    'mysql_store')
+        claim = mock.Mock(return_value=True)
+        self.patch(cassandra.cassandra_claim, 'claim', claim)
+        by_rp, _, _ = self.driver.get_candidates(None, self.spec, None)
+        [alloc_req] = by_rp[str(NODE_B)]
+        self.assertTrue(self.driver.claim(
+            None, mock.Mock(uuid=str(NODE_B)), self.spec, str(uuid.uuid4()),
+            alloc_req))
+        self.assertIs(self.store, claim.call_args[0][0])
+        self.assertEqual(42, claim.call_args[0][4])
+
+    def test_unreachable_database_is_no_valid_host_naming_it(self):
+        self.store.all_usage.side_effect = exception.MySQLUnavailable(
+            url='mysql+pymysql://db/x', reason='gone')
+        e = self.assertRaises(nova_exception.NoValidHost,
+                              self.driver.get_candidates, None, self.spec,
+                              None)
+        self.assertIn('mysql store', str(e))
+        self.assertIn('gone', str(e))

@@ -7,6 +7,7 @@ import testtools
 
 from nova_cassandra.compute import publisher
 from nova_cassandra import exception
+from nova_cassandra.store import backends
 from nova_cassandra.store import hosts
 
 
@@ -149,3 +150,24 @@ class FakeThread:
 
     def start(self):
         pass
+
+
+class TestPublisherOnMySQL(testtools.TestCase):
+
+    def test_mysql_outage_is_retried_in_the_background(self):
+        store = FakeStore()
+        down = [True]
+
+        def get_store():
+            if down:
+                raise exception.MySQLUnavailable(url='db', reason='down')
+            return store
+
+        self.patch(publisher.threading, 'Thread', FakeThread)
+        pub = publisher.Publisher(get_store, backends.MYSQL.unavailable)
+        node = uuid.uuid4()
+        pub.publish(record(node, 5))
+        self.assertEqual({}, store.rows)
+        down.clear()
+        pub._retry()
+        self.assertEqual(5, store.rows[node].used['VCPU'])

@@ -1,0 +1,145 @@
+"""Resource claims: rows of the node's shard, taken by compare-and-set.
+
+The SQL twin of ``nova_cassandra.store.claims``.  Taking a claim is one
+short transaction: the node's ``generation`` is checked and bumped by one
+``UPDATE`` (no row matched: another writer got there first) and the claim
+row inserted, so no two schedulers can both take the last resources of a
+node.  A claim carries ``expires_at`` (database clock): expired claims stop
+counting at once and are deleted when the compute next writes the node or
+when ``delete_expired`` runs (``nova-cassandra-manage claims reap``).
+"""
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+
+from nova_cassandra import conf as nc_conf
+from nova_cassandra import exception
+from nova_cassandra.store import claims
+from nova_cassandra.store.sql import database as database_mod
+from nova_cassandra.store.sql import hosts
+
+CONF = nc_conf.CONF
+
+Claim = claims.Claim
+NodeUsage = claims.NodeUsage
+
+_NOW = database_mod.NOW
+
+
+def _usage_query(shard):
+    """Node rows outer-joined to their live claims, one row per claim.
+
+    A node without live claims reads as one row whose consumer_uuid is
+    null (what ``nova_cassandra.store.claims.usages`` groups).
+    """
+    nodes, table = shard
+    # SELECT n.node_uuid, n.host, n.nodename, n.generation, n.capacity,
+    #        n.reserved, n.allocation_ratio, n.used, c.consumer_uuid,
+    #        c.resources AS claim, c.claimed_at
+    # FROM compute_nodes_<shard> AS n
+    # LEFT OUTER JOIN claims_<shard> AS c
+    #   ON c.node_uuid = n.node_uuid AND c.expires_at > UTC_TIMESTAMP(6)
+    return sa.select(
+        nodes.c.node_uuid, nodes.c.host, nodes.c.nodename,
+        nodes.c.generation, nodes.c.capacity, nodes.c.reserved,
+        nodes.c.allocation_ratio, nodes.c.used, table.c.consumer_uuid,
+        table.c.resources.label('claim'), table.c.claimed_at,
+    ).select_from(nodes.outerjoin(table, sa.and_(
+        table.c.node_uuid == nodes.c.node_uuid, table.c.expires_at > _NOW)))
+
+
+class ClaimStore:
+    """Reads node usage with claims; takes and releases claims."""
+
+    def __init__(self, database):
+        self.database = database
+
+    def node_usage(self, node_uuid):
+        """The node's amounts and live claims."""
+        shard = self.database.shard(node_uuid)
+        with self.database.reader() as connection:
+            # ... WHERE n.node_uuid = ?
+            rows = connection.execute(_usage_query(shard).where(
+                shard.nodes.c.node_uuid == node_uuid)).all()
+        for usage in claims.usages(rows):
+            return usage
+        raise exception.HostNotFound(node=node_uuid)
+
+    def all_usage(self):
+        """Every node's amounts and live claims, shard by shard."""
+        for shard in self.database.shards:
+            with self.database.reader() as connection:
+                # ... ORDER BY n.node_uuid
+                rows = connection.execute(_usage_query(shard).order_by(
+                    shard.nodes.c.node_uuid)).all()
+            yield from claims.usages(rows)
+
+    def claim(self, node_uuid, generation, consumer_uuid, resources, ttl):
+        """Take ``resources`` for ``consumer_uuid`` if the node is unchanged.
+
+        Returns the node's new generation.  Raises ``HostConflict`` (with
+        the generation found) when the node changed since ``generation``
+        was read, ``HostNotFound`` when it has no row.  Nothing is written
+        unless both statements commit.
+        """
+        nodes, table = self.database.shard(node_uuid)
+        with self.database.writer() as connection:
+            if not self._bump(connection, nodes, node_uuid, generation):
+                raise hosts.conflict(connection, nodes, node_uuid,
+                                     generation)
+            # INSERT INTO claims_<shard> (node_uuid, consumer_uuid,
+            #     resources, claimed_at, expires_at)
+            # VALUES (?, ?, ?, UTC_TIMESTAMP(6),
+            #         TIMESTAMPADD(SECOND, ?, UTC_TIMESTAMP(6)))
+            # ON DUPLICATE KEY UPDATE resources = VALUES(resources),
+            #     claimed_at = VALUES(claimed_at),
+            #     expires_at = VALUES(expires_at)
+            insert = mysql.insert(table).values(
+                node_uuid=node_uuid, consumer_uuid=consumer_uuid,
+                resources=resources, claimed_at=_NOW,
+                expires_at=sa.func.timestampadd(sa.text('SECOND'), ttl,
+                                                _NOW))
+            connection.execute(insert.on_duplicate_key_update(
+                resources=insert.inserted.resources,
+                claimed_at=insert.inserted.claimed_at,
+                expires_at=insert.inserted.expires_at))
+        return generation + 1
+
+    @staticmethod
+    def _bump(connection, nodes, node_uuid, generation):
+        """The compare-and-set: True if the node was at ``generation``."""
+        # UPDATE compute_nodes_<shard> SET generation = generation + 1
+        # WHERE node_uuid = ? AND generation = ?
+        return connection.execute(
+            nodes.update()
+            .where(nodes.c.node_uuid == node_uuid,
+                   nodes.c.generation == generation)
+            .values(generation=nodes.c.generation + 1)).rowcount == 1
+
+    def release(self, node_uuid, consumer_uuid):
+        """Delete a claim; True if there was a live one."""
+        table = self.database.shard(node_uuid).claims
+        with self.database.writer() as connection:
+            # DELETE FROM claims_<shard>
+            # WHERE node_uuid = ? AND consumer_uuid = ?
+            #   AND expires_at > UTC_TIMESTAMP(6)
+            return connection.execute(table.delete().where(
+                table.c.node_uuid == node_uuid,
+                table.c.consumer_uuid == consumer_uuid,
+                table.c.expires_at > _NOW)).rowcount == 1
+
+    def delete_expired(self):
+        """Delete every expired claim row; return how many."""
+        deleted = 0
+        for _, table in self.database.shards:
+            with self.database.writer() as connection:
+                # DELETE FROM claims_<shard>
+                # WHERE expires_at <= UTC_TIMESTAMP(6)
+                deleted += connection.execute(table.delete().where(
+                    table.c.expires_at <= _NOW)).rowcount
+        return deleted
+
+
+def get_store():
+    """This process's ``ClaimStore`` on ``[mysql_store]``."""
+    return ClaimStore(database_mod.get_database(CONF.mysql_store))

@@ -1,0 +1,156 @@
+"""Compute node host state rows, written by compare-and-set on generation.
+
+The SQL twin of ``nova_cassandra.store.hosts``: a node's row lives in its
+shard's ``compute_nodes_<shard>`` table; claims bump the same
+``generation``, so a compute's update is conditioned on it too.
+"""
+
+import dataclasses
+
+from oslo_db import exception as db_exc
+from oslo_serialization import jsonutils
+import sqlalchemy as sa
+
+from nova_cassandra import conf as nc_conf
+from nova_cassandra import exception
+from nova_cassandra.store import hosts
+from nova_cassandra.store.sql import database as database_mod
+
+CONF = nc_conf.CONF
+
+HostRecord = hosts.HostRecord
+
+_AMOUNTS = ('capacity', 'reserved', 'allocation_ratio', 'used')
+
+
+def _columns(table):
+    """The node columns in ``HostRecord`` order (``state`` still JSON)."""
+    return [table.c[f.name] for f in dataclasses.fields(HostRecord)]
+
+
+def _values(record):
+    values = {name: getattr(record, name) for name in _AMOUNTS}
+    values.update(host=record.host, nodename=record.nodename,
+                  state=jsonutils.dumps(record.state),
+                  updated_at=database_mod.NOW)
+    return values
+
+
+def generation(connection, nodes, node_uuid):
+    """The node's generation as stored, or None without a row."""
+    # SELECT generation FROM compute_nodes_<shard> WHERE node_uuid = ?
+    return connection.execute(
+        sa.select(nodes.c.generation).where(
+            nodes.c.node_uuid == node_uuid)).scalar()
+
+
+def conflict(connection, nodes, node_uuid, expected):
+    """``HostConflict`` (or ``HostNotFound``) for a lost compare-and-set."""
+    found = generation(connection, nodes, node_uuid)
+    if found is None:
+        return exception.HostNotFound(node=node_uuid)
+    return exception.HostConflict(node=node_uuid, expected=expected,
+                                  found=found)
+
+
+class HostStore:
+    """Reads and compare-and-set writes of the shards' host state rows."""
+
+    def __init__(self, database):
+        self.database = database
+
+    def create(self, record):
+        """Store a new node's state at generation 1.
+
+        Raises ``HostExists`` if it has one, or ``InvalidHostRecord``.
+        """
+        record.check()
+        nodes = self.database.shard(record.node_uuid).nodes
+        try:
+            with self.database.writer() as connection:
+                # INSERT INTO compute_nodes_<shard> (node_uuid, generation,
+                #     capacity, reserved, allocation_ratio, used, host,
+                #     nodename, state, updated_at)
+                # VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))
+                connection.execute(nodes.insert().values(
+                    node_uuid=record.node_uuid, generation=1,
+                    **_values(record)))
+        except db_exc.DBDuplicateEntry:
+            raise exception.HostExists(node=record.node_uuid)
+        return dataclasses.replace(record, generation=1)
+
+    def update(self, record, fold=()):
+        """Replace a node's state if it is still at ``record.generation``.
+
+        ``fold`` lists consumer UUIDs whose claims the new state accounts
+        for: their claim rows, and the node's expired ones, are deleted in
+        the same transaction.  Returns the record at its new generation.
+        Raises ``HostNotFound``, or ``HostConflict`` (carrying the
+        generation found) when something else wrote the node since
+        ``record`` was read, or ``InvalidHostRecord``.
+        """
+        record.check()
+        nodes, claims = self.database.shard(record.node_uuid)
+        with self.database.writer() as connection:
+            # UPDATE compute_nodes_<shard>
+            # SET capacity = ?, reserved = ?, allocation_ratio = ?, used = ?,
+            #     host = ?, nodename = ?, state = ?,
+            #     updated_at = UTC_TIMESTAMP(6), generation = generation + 1
+            # WHERE node_uuid = ? AND generation = ?
+            updated = connection.execute(
+                nodes.update()
+                .where(nodes.c.node_uuid == record.node_uuid,
+                       nodes.c.generation == record.generation)
+                .values(generation=nodes.c.generation + 1,
+                        **_values(record))).rowcount
+            if updated != 1:
+                raise conflict(connection, nodes, record.node_uuid,
+                               record.generation)
+            # DELETE FROM claims_<shard>
+            # WHERE node_uuid = ?
+            #   AND (consumer_uuid IN (...) OR expires_at <= UTC_TIMESTAMP(6))
+            connection.execute(claims.delete().where(
+                claims.c.node_uuid == record.node_uuid,
+                sa.or_(claims.c.consumer_uuid.in_(list(fold)),
+                       claims.c.expires_at <= database_mod.NOW)))
+        return dataclasses.replace(record, generation=record.generation + 1)
+
+    def get(self, node_uuid, latest=False):
+        """A node's state (every read is the latest committed one)."""
+        nodes = self.database.shard(node_uuid).nodes
+        with self.database.reader() as connection:
+            # SELECT node_uuid, host, ..., updated_at
+            # FROM compute_nodes_<shard> WHERE node_uuid = ?
+            row = connection.execute(sa.select(*_columns(nodes)).where(
+                nodes.c.node_uuid == node_uuid)).one_or_none()
+        if row is None:
+            raise exception.HostNotFound(node=node_uuid)
+        return HostRecord.from_row(row)
+
+    def rows(self):
+        """Every node's row as stored, ``state`` still JSON, shard by shard.
+
+        For readers that decode only what changed since they last looked.
+        """
+        for nodes, _ in self.database.shards:
+            with self.database.reader() as connection:
+                # SELECT node_uuid, host, ..., updated_at
+                # FROM compute_nodes_<shard>
+                rows = connection.execute(
+                    sa.select(*_columns(nodes))).all()
+            yield from rows
+
+    def list(self):
+        """Every node's state."""
+        for row in self.rows():
+            yield HostRecord.from_row(row)
+
+
+def get_store():
+    """This process's ``HostStore`` on ``[mysql_store]``, made on first use.
+
+    Raises ``MySQLUnavailable`` or ``MySQLSchemaMismatch``; the next call
+    tries again.
+    """
+    database = database_mod.get_database(CONF.mysql_store)
+    return HostStore(database)

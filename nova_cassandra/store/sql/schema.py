@@ -1,0 +1,148 @@
+"""The store's tables, one pair per shard, as numbered migrations.
+
+Node ``n`` lives in shard ``n.int % shards``: its state and ``generation``
+in ``compute_nodes_<shard>``, its open claims in ``claims_<shard>``.  A
+claim bumps the node's generation (compare-and-set) and inserts its claim
+row in one transaction.  The number of shards is recorded when the tables
+are created (one ``shards`` row each) and checked by every service, since
+a service with another number would look for nodes in the wrong tables.
+"""
+
+import collections
+
+from oslo_log import log as logging
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+
+from nova_cassandra import exception
+
+LOG = logging.getLogger(__name__)
+
+_METADATA = sa.MetaData()
+
+_MIGRATIONS_TBL = sa.Table(
+    'schema_migrations', _METADATA,
+    sa.Column('version', sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column('description', sa.String(255), nullable=False),
+    sa.Column('applied_at', mysql.DATETIME(fsp=6), nullable=False,
+              server_default=sa.text('CURRENT_TIMESTAMP(6)')),
+    mysql_engine='InnoDB')
+
+_SHARDS_TBL = sa.Table(
+    'shards', _METADATA,
+    sa.Column('shard', sa.Integer, primary_key=True, autoincrement=False),
+    mysql_engine='InnoDB')
+
+Shard = collections.namedtuple('Shard', 'nodes claims')
+
+
+def shard_tables(shard):
+    """The (``compute_nodes_<shard>``, ``claims_<shard>``) tables."""
+    metadata = sa.MetaData()
+    nodes = sa.Table(
+        'compute_nodes_%d' % shard, metadata,
+        sa.Column('node_uuid', sa.Uuid, primary_key=True),
+        sa.Column('host', sa.String(255), nullable=False),
+        sa.Column('nodename', sa.String(255), nullable=False),
+        sa.Column('generation', sa.BigInteger, nullable=False),
+        sa.Column('updated_at', mysql.DATETIME(fsp=6), nullable=False),
+        sa.Column('capacity', sa.JSON, nullable=False),
+        sa.Column('reserved', sa.JSON, nullable=False),
+        sa.Column('allocation_ratio', sa.JSON, nullable=False),
+        sa.Column('used', sa.JSON, nullable=False),
+        # The ComputeNode object and more, decoded only by readers that
+        # need it (see nova_cassandra.store.hosts.HostRecord.from_row).
+        sa.Column('state', mysql.MEDIUMTEXT, nullable=False),
+        mysql_engine='InnoDB')
+    claims = sa.Table(
+        'claims_%d' % shard, metadata,
+        sa.Column('node_uuid', sa.Uuid, primary_key=True),
+        sa.Column('consumer_uuid', sa.Uuid, primary_key=True),
+        sa.Column('resources', sa.JSON, nullable=False),
+        sa.Column('claimed_at', mysql.DATETIME(fsp=6), nullable=False),
+        sa.Column('expires_at', mysql.DATETIME(fsp=6), nullable=False,
+                  index=True),
+        mysql_engine='InnoDB')
+    return Shard(nodes, claims)
+
+
+def _create_shards(connection, shards):
+    for shard in range(shards):
+        for table in shard_tables(shard):
+            table.create(connection, checkfirst=True)
+        # INSERT INTO shards (shard) VALUES (?)
+        connection.execute(_SHARDS_TBL.insert().values(shard=shard))
+
+
+Migration = collections.namedtuple('Migration', 'version description apply')
+
+MIGRATIONS = (
+    Migration(1, 'compute node state and claims, sharded by node',
+              _create_shards),
+)
+
+LATEST = MIGRATIONS[-1].version
+
+
+def version(connection):
+    """(schema version, number of shards); (0, 0) before the first sync."""
+    if not sa.inspect(connection).has_table(_MIGRATIONS_TBL.name):
+        return 0, 0
+    # SELECT MAX(version) FROM schema_migrations
+    found = connection.execute(
+        sa.select(sa.func.max(_MIGRATIONS_TBL.c.version))).scalar()
+    # SELECT COUNT(*) FROM shards
+    shards = connection.execute(
+        sa.select(sa.func.count()).select_from(_SHARDS_TBL)).scalar()
+    return found or 0, shards
+
+
+def _mismatch(connection, found, found_shards, shards, action):
+    return exception.MySQLSchemaMismatch(
+        url=connection.engine.url.render_as_string(hide_password=True),
+        found=found, found_shards=found_shards, expected=LATEST,
+        expected_shards=shards, action=action)
+
+
+def sync(connection, shards):
+    """Apply the migrations the database lacks; return their versions.
+
+    Refuses (``MySQLSchemaMismatch``) a database synced with another number
+    of shards or by newer code: resharding is not supported.
+    """
+    _METADATA.create_all(connection, checkfirst=True)
+    found, found_shards = version(connection)
+    if found > LATEST:
+        raise _mismatch(connection, found, found_shards, shards,
+                        'upgrade nova-cassandra before syncing.')
+    if found and found_shards != shards:
+        raise _mismatch(connection, found, found_shards, shards,
+                        'set [mysql_store] shards = %d; the store cannot '
+                        'be resharded in place.' % found_shards)
+    applied = []
+    for migration in MIGRATIONS:
+        if migration.version <= found:
+            continue
+        LOG.info('Applying MySQL store migration %d: %s',
+                 migration.version, migration.description)
+        migration.apply(connection, shards)
+        # INSERT INTO schema_migrations (version, description)
+        # VALUES (?, ?)
+        connection.execute(_MIGRATIONS_TBL.insert().values(
+            version=migration.version, description=migration.description))
+        applied.append(migration.version)
+    return applied
+
+
+def check(connection, shards):
+    """Raise ``MySQLSchemaMismatch`` unless at ``LATEST`` with ``shards``."""
+    found, found_shards = version(connection)
+    if found < LATEST:
+        raise _mismatch(connection, found, found_shards, shards,
+                        "run 'nova-cassandra-manage mysql sync'.")
+    if found > LATEST:
+        raise _mismatch(connection, found, found_shards, shards,
+                        'upgrade nova-cassandra on this host.')
+    if found_shards != shards:
+        raise _mismatch(connection, found, found_shards, shards,
+                        'set [mysql_store] shards = %d.' % found_shards)
