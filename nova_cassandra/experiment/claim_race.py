@@ -10,8 +10,11 @@ compare-and-set writes; the independent checker reads every node back
 after each run.
 """
 
+import collections
+import functools
 import math
 import multiprocessing
+import queue
 import random
 import time
 import uuid
@@ -48,25 +51,26 @@ class TimedStore:
         return self.cas.time(self._store.claim, *args)
 
 
-def cassandra_options(options):
-    """A ``ConfigOpts`` of ``[cassandra]`` set to ``options`` (a dict)."""
+def cassandra_store(options, store_class=claims_store.ClaimStore):
+    """A ``store_class`` on a session of its own (in a racing process).
+
+    ``options``: ``[cassandra]`` option values (a dict), keyspace included.
+    """
     conf = cfg.ConfigOpts()
     cassandra_conf.register_opts(conf)
     conf([], project='nova-cassandra', default_config_files=[])
     for name, value in options.items():
         conf.set_override(name, value, 'cassandra')
-    return conf
+    return store_class(session_mod.connect(conf.cassandra),
+                       conf.cassandra.keyspace)
 
 
-def scheduler(options, nodes, requests, seed, results, start,
-              store_class=claims_store.ClaimStore):
+def scheduler(make_store, nodes, requests, seed, results, start):
     """One racing process; puts its placements and figures on ``results``.
 
-    ``options``: the ``[cassandra]`` options, keyspace included.
+    ``make_store``: a picklable callable returning the ``ClaimStore``.
     """
-    conf = cassandra_options(options)
-    session = session_mod.connect(conf.cassandra)
-    store = store_class(session, conf.cassandra.keyspace)
+    store = make_store()
     start.wait(60)  # every process connected: now they race
     order = random.Random(seed)
     placed = []
@@ -87,39 +91,55 @@ def scheduler(options, nodes, requests, seed, results, start,
     results.put({'placed': placed, 'split': split, 'started': started,
                  'finished': time.time(),
                  'counters': cassandra_claim.COUNTERS.snapshot()})
-    session.cluster.shutdown()
 
 
-def race(options, nodes, processes, requests,
-         store_class=claims_store.ClaimStore):
-    """``processes`` schedulers share ``requests``; their merged results."""
+def _outcomes(procs, results, timeout):
+    """Each process's results; raises if one dies or time runs out."""
+    outcomes = []
+    deadline = time.monotonic() + timeout
+    while len(outcomes) < len(procs):
+        try:
+            outcomes.append(results.get(timeout=1))
+        except queue.Empty:
+            failed = [p.exitcode for p in procs if p.exitcode]
+            if failed:
+                raise RuntimeError('a racing process exited with status %d'
+                                   % failed[0])
+            if time.monotonic() > deadline:
+                raise RuntimeError('the race took over %d s' % timeout)
+    return outcomes
+
+
+def race(make_store, nodes, processes, requests, timeout=RUN_TIMEOUT):
+    """``processes`` schedulers × ``requests``; their merged results.
+
+    ``placed`` (consumer, node) pairs, summed ``counters``, the race's
+    wall ``seconds`` and each request's time ``split`` by phase.
+    """
     ctx = multiprocessing.get_context('spawn')
     results = ctx.Queue()
     start = ctx.Barrier(processes)
-    share = [requests // processes + (i < requests % processes)
-             for i in range(processes)]
     procs = [ctx.Process(target=scheduler, args=(
-        options, nodes, share[i], i, results, start, store_class))
-        for i in range(processes)]
+        make_store, nodes, requests, seed, results, start))
+        for seed in range(processes)]
     for proc in procs:
         proc.start()
     try:
-        outcomes = [results.get(timeout=RUN_TIMEOUT) for _ in procs]
+        outcomes = _outcomes(procs, results, timeout)
     finally:
         for proc in procs:
             proc.join(30)
             if proc.is_alive():
                 proc.kill()
-    merged = {'placed': [], 'counters': {},
+    merged = {'placed': [], 'counters': collections.Counter(),
               'split': {'claim': [], 'read': [], 'cas': []},
               'seconds': max(o['finished'] for o in outcomes)
               - min(o['started'] for o in outcomes)}
     for outcome in outcomes:
         merged['placed'] += outcome['placed']
+        merged['counters'].update(outcome['counters'])
         for phase, samples in outcome['split'].items():
             merged['split'][phase] += samples
-        for name, count in outcome['counters'].items():
-            merged['counters'][name] = merged['counters'].get(name, 0) + count
     return merged
 
 
@@ -144,9 +164,10 @@ def run(session, keyspace, options, schedulers, requests, progress=print):
                      % (scenario, count, slots, k, requests))
             session.execute('TRUNCATE %s.compute_nodes' % keyspace)
             nodes = _create_nodes(hosts, count, slots)
-            result = race(dict(options, keyspace=keyspace), nodes, k,
-                          requests)
-            counters = result['counters']
+            result = race(functools.partial(
+                cassandra_store, dict(options, keyspace=keyspace)),
+                nodes, k, requests // k)
+            counters = dict(result['counters'])
             attempts = counters.get('claims', 0) + counters.get(
                 'conflicts', 0)
             figures.append({

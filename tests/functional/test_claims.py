@@ -1,10 +1,8 @@
 """Claims by lightweight transaction on a real Cassandra: no double booking."""
 
-import collections
 import functools
 import multiprocessing
 import os
-import random
 import signal
 import time
 import uuid
@@ -14,12 +12,13 @@ from testtools.content import text_content
 from nova_cassandra.claims import capacity
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.claims import checker
+from nova_cassandra.experiment import claim_race
 from nova_cassandra.store import claims
 from nova_cassandra.store import hosts
 from nova_cassandra.store import session as session_mod
 from tests.functional import base
 
-ONE_VCPU = {'VCPU': 1, 'MEMORY_MB': 512}
+ONE_VCPU = claim_race.ONE_VCPU
 
 
 def _node(vcpus):
@@ -48,29 +47,6 @@ class UnconditionalClaimStore(claims.ClaimStore):
         self._session.execute(self._plain,
                               (node_uuid, consumer_uuid, resources, ttl))
         return generation
-
-
-def _cassandra_store(keyspace, store_cls):
-    """A ``store_cls`` on a session of its own (made in a child process)."""
-    conf = base.cassandra_options(keyspace=keyspace)
-    return store_cls(session_mod.connect(conf.cassandra), keyspace)
-
-
-def _scheduler(make_store, nodes, requests, seed, results, start):
-    """One scheduler process: each request tries the nodes in its order."""
-    store = make_store()
-    start.wait(60)  # every process connected: now they race
-    began = time.monotonic()
-    order = random.Random(seed)
-    placed = []
-    for _ in range(requests):
-        consumer = uuid.uuid4()
-        for node in order.sample(nodes, len(nodes)):
-            if cassandra_claim.claim(store, node, consumer, ONE_VCPU, 300):
-                placed.append((str(consumer), str(node)))
-                break
-    results.put((placed, cassandra_claim.COUNTERS.snapshot(),
-                 time.monotonic() - began))
 
 
 def _claim_then_hang(keyspace, node, consumer, ttl, claimed):
@@ -108,25 +84,10 @@ class ClaimStoreTests:
         requests = requests or self.RACE_REQUESTS
         slots = slots or self.RACE_SLOTS
         node_uuids = [self._create(slots).node_uuid for _ in range(nodes)]
-        ctx = multiprocessing.get_context('spawn')
-        results = ctx.Queue()
-        start = ctx.Barrier(processes)
-        procs = [ctx.Process(target=_scheduler,
-                             args=(self.store_factory(store_cls), node_uuids,
-                                   requests, seed, results, start))
-                 for seed in range(processes)]
-        for proc in procs:
-            proc.start()
-        outcomes = [results.get(timeout=90) for _ in procs]
-        for proc in procs:
-            proc.join(30)
-            self.assertEqual(0, proc.exitcode)
-        placed = [p for placements, _, _ in outcomes for p in placements]
-        counters = collections.Counter()
-        for _, snapshot, _ in outcomes:
-            counters.update(snapshot)
-        seconds = max(elapsed for _, _, elapsed in outcomes)
-        return placed, list(self.claims.all_usage()), counters, seconds
+        result = claim_race.race(self.store_factory(store_cls), node_uuids,
+                                 processes, requests, timeout=90)
+        return (result['placed'], list(self.claims.all_usage()),
+                result['counters'], result['seconds'])
 
     def test_racing_schedulers_fill_exactly_and_never_double_book(self):
         """4 processes race for 3 nodes' slots of 1 VCPU."""
@@ -215,7 +176,8 @@ class TestClaims(ClaimStoreTests, base.TestCase):
         self.claims = claims.ClaimStore(self.ks.session, self.ks.keyspace)
 
     def store_factory(self, store_cls):
-        return functools.partial(_cassandra_store, self.ks.keyspace,
+        return functools.partial(claim_race.cassandra_store,
+                                 {'keyspace': self.ks.keyspace},
                                  store_cls)
 
     def test_scheduler_killed_after_its_claim_frees_capacity_in_ttl(self):
