@@ -1,0 +1,94 @@
+"""A compute that dies between the scheduler's claim and its own build.
+
+nova's services in one process (see ``test_nova_integration``), on the
+stack's real Cassandra: the scheduler claims, the build request reaches a
+compute that never runs it, the compute goes away.  The claim must stop
+counting within ``[cassandra] claim_ttl``, and the restarted compute's
+ResourceTracker hook must put the node's true state back in its row.
+"""
+
+import time
+
+import fixtures
+from nova import context as nova_context
+from nova import objects
+from nova.tests.functional import integrated_helpers
+from testtools import content
+
+from nova_cassandra.claims import checker
+from nova_cassandra.store import claims as claims_store
+from nova_cassandra.store import hosts
+from tests.functional import base
+
+CLAIM_TTL = 10  # the smallest [cassandra] claim_ttl allows
+
+
+class TestComputeCrash(integrated_helpers._IntegratedTestBase):
+
+    ADMIN_API = True
+    microversion = 'latest'
+    compute_driver = 'fake.MediumFakeDriver'
+
+    def _setup_services(self):
+        self.ks = self.useFixture(base.CassandraKeyspace())
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_cassandra.store.hosts._STORE', None))
+        self.addCleanup(lambda: hosts._STORE and
+                        hosts._STORE.session.cluster.shutdown())
+        self.flags(keyspace=self.ks.keyspace, claim_ttl=CLAIM_TTL,
+                   group='cassandra')
+        self.flags(host_manager='cassandra', claims_driver='cassandra',
+                   group='scheduler')
+        self.flags(resource_tracker_hooks=['cassandra'], group='compute')
+        self.flags(track_instance_changes=False, group='filter_scheduler')
+        super()._setup_services()
+        self.store = hosts.HostStore(self.ks.session, self.ks.keyspace)
+        self.claims = claims_store.ClaimStore(self.ks.session,
+                                              self.ks.keyspace)
+        self.flavor = self._create_flavor(vcpu=1, memory_mb=512, disk=1,
+                                          ephemeral=0)
+
+    def _wait(self, what, predicate, timeout):
+        """Seconds until ``predicate()`` holds; fails after ``timeout``."""
+        started = time.monotonic()
+        while not predicate():
+            self.assertLess(time.monotonic() - started, timeout,
+                            'waiting for %s' % what)
+            time.sleep(0.2)
+        return time.monotonic() - started
+
+    def test_claim_expires_and_restart_republishes_true_state(self):
+        [node] = [r.node_uuid for r in self.store.list()]
+        # The build request reaches the compute, which dies before its
+        # ResourceTracker claim (the write that folds the scheduler's).
+        self.useFixture(fixtures.MockPatch(
+            'nova.compute.manager.ComputeManager.build_and_run_instance'))
+        server = self._create_server(flavor_id=self.flavor, networks='none',
+                                     expected_state='BUILD')
+        self._wait('the scheduler claim', lambda: [
+            str(c.consumer_uuid) for c in
+            self.claims.node_usage(node).claims] == [server['id']], 30)
+
+        # No leak: the claim stops counting within its TTL.
+        seconds = self._wait('the claim to expire',
+                             lambda: not self.claims.node_usage(node).claims,
+                             CLAIM_TTL + 5)
+        self.addDetail('claim-gone-after-seconds',
+                       content.text_content('%.1f' % seconds))
+        self.assertEqual([], checker.offenders(list(self.claims.all_usage())))
+
+        # While the compute is away its row goes stale (here: wrong).
+        stale = self.store.get(node, latest=True)
+        stale.used = dict(stale.used, VCPU=7)
+        stale = self.store.update(stale)
+
+        self.compute = self.restart_compute_service(self.compute)
+        truth = objects.ComputeNode.get_by_uuid(
+            nova_context.get_admin_context(), str(node))
+        self._wait('the restarted compute to republish', lambda: (
+            self.store.get(node, latest=True).generation > stale.generation),
+            30)
+        record = self.store.get(node, latest=True)
+        self.assertEqual(truth.vcpus_used, record.used['VCPU'])
+        self.assertEqual(truth.memory_mb_used - 512, record.used['MEMORY_MB'])
+        self.assertEqual([], self.claims.node_usage(node).claims)
