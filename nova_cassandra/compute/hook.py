@@ -29,6 +29,10 @@ _SERVICE_UNKNOWN = {'disabled': False, 'disabled_reason': None,
 # The audit re-reads the service's status (one conductor call per audit).
 AUDIT = 'update_available_resource'
 
+# A move claim given up (confirmed on the source, reverted on the
+# destination).
+DROPS_MOVE = 'drop_move_claim'
+
 # Changes after which the instance's usage on the node is what the tracker
 # counts (a claim that succeeded) or nothing (a claim given up): either way
 # the scheduler's claim for it on this node is over.
@@ -63,7 +67,11 @@ class CassandraHostStateHook:
     def changed(self, context, tracker, compute_node, change, instance=None):
         """Publish ``compute_node``'s state after ``change``."""
         service = self._service(context, compute_node.host, change)
-        record = host_record.build(tracker, compute_node, service)
+        # The tracker forgets a dropped move's migration after its hooks.
+        dropped = ({instance.uuid}
+                   if instance is not None and change == DROPS_MOVE else ())
+        record = host_record.build(tracker, compute_node, service,
+                                   dropped=dropped)
         LOG.debug('Publishing host state of node %s after %s',
                   compute_node.hypervisor_hostname, change)
         fold = []

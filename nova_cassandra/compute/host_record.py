@@ -34,13 +34,15 @@ def _reserved():
             DISK_GB: CONF.reserved_host_disk_mb // 1024}
 
 
-def build(tracker, compute_node, service):
+def build(tracker, compute_node, service, dropped=()):
     """The ``HostRecord`` of ``compute_node`` as ``tracker`` now sees it.
 
     :param tracker: the node's ``ResourceTracker``
     :param compute_node: the ``objects.ComputeNode`` just persisted
     :param service: dict of the compute service's ``disabled``,
         ``disabled_reason`` and ``forced_down``
+    :param dropped: instance UUIDs whose move the tracker just gave up
+        (their migrations are still in its books)
     """
     node = compute_node.hypervisor_hostname
     # An instance moving here (resize, migration, evacuation) is on the
@@ -48,7 +50,8 @@ def build(tracker, compute_node, service):
     incoming = {instance for instance, migration
                 in tracker.tracked_migrations.items()
                 if migration.dest_compute == compute_node.host
-                and migration.dest_node == node}
+                and migration.dest_node == node
+                and instance not in dropped}
     return from_compute_node(
         compute_node, set(tracker.stats[node].states) | incoming, service)
 

@@ -132,6 +132,64 @@ class TestNovaWithCassandra(integrated_helpers._IntegratedTestBase):
                          self._record().used)
         self.assertEqual(2, self._host_state().vcpus_used)
 
+    def _open_claims(self):
+        return [(u.record.host, str(c.consumer_uuid))
+                for u in self.claims.all_usage() for c in u.claims]
+
+    def _used_vcpus(self):
+        return {r.host: r.used['VCPU'] for r in self.store.list()}
+
+    def _migrated(self):
+        """A server cold-migrated from compute to compute2, to confirm."""
+        server = self._create_server(flavor_id=self.flavor, networks='none',
+                                     host='compute')
+        self._start_compute('compute2')
+        self.flags(allow_resize_to_same_host=False)
+        server = self._migrate_server(server)
+        self.assertEqual('compute2', server['OS-EXT-SRV-ATTR:host'])
+        # Both nodes hold it until the move is confirmed or reverted, and
+        # the destination's claim is folded into its usage.
+        self.assertEqual({'compute': 1, 'compute2': 1}, self._used_vcpus())
+        self.assertEqual([], self._open_claims())
+        return server
+
+    def test_cold_migrate_confirmed_frees_the_source(self):
+        self._confirm_resize(self._migrated())
+        self.assertEqual({'compute': 0, 'compute2': 1}, self._used_vcpus())
+        self.assertEqual(1, self._host_state('compute2').vcpus_used)
+        self.assertEqual(0, self._host_state('compute').vcpus_used)
+        self.assertEqual([], self._open_claims())
+
+    def test_cold_migrate_reverted_frees_the_destination(self):
+        self._revert_resize(self._migrated())
+        self.assertEqual({'compute': 1, 'compute2': 0}, self._used_vcpus())
+        self.assertEqual([], self._record('compute2').state['instances'])
+        self.assertEqual([], self._open_claims())
+
+    def test_unshelve_claims_through_cassandra_again(self):
+        server = self._create_server(flavor_id=self.flavor, networks='none')
+        self._shelve_server(server)
+        self.assertEqual({'compute': 0}, self._used_vcpus())
+        self._unshelve_server(server)
+        self.assertEqual({'compute': 1}, self._used_vcpus())
+        self.assertEqual([server['id']], self._record().state['instances'])
+        self.assertEqual([], self._open_claims())
+
+    def test_evacuate_claims_on_the_destination(self):
+        server = self._create_server(flavor_id=self.flavor, networks='none',
+                                     host='compute')
+        self._start_compute('compute2')
+        self.computes['compute'].stop()
+        [service] = self.api.get_services(host='compute',
+                                          binary='nova-compute')
+        self.api.put_service(service['id'], {'forced_down': True})
+        # Since microversion 2.95 an evacuated server arrives stopped.
+        server = self._evacuate_server(server, expected_host='compute2')
+        record = self._record('compute2')
+        self.assertEqual(1, record.used['VCPU'])
+        self.assertEqual([server['id']], record.state['instances'])
+        self.assertEqual([], self._open_claims())
+
     def test_anti_affinity_multi_create_lands_on_two_hosts(self):
         self._start_compute('compute2')
         group = self.api.post_server_groups(

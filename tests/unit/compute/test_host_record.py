@@ -74,6 +74,11 @@ class TestBuild(testtools.TestCase):
         record = host_record.build(
             FakeTracker('node1', [here], migrations), compute_node(), {})
         self.assertEqual(sorted([here, incoming]), record.state['instances'])
+        # Reverted: the tracker drops the move claim, then the migration.
+        record = host_record.build(
+            FakeTracker('node1', [here], migrations), compute_node(), {},
+            dropped={incoming})
+        self.assertEqual([here], record.state['instances'])
 
     def test_state_carries_the_compute_node_object(self):
         topology = objects.NUMATopology(cells=[objects.NUMACell(
