@@ -19,7 +19,8 @@ Presets:
     K = 1, 2, 4, 8 processes racing for claims through the claim code
     the cassandra driver runs, on 4 "hot" nodes and on 200, in the
     scratch keyspace: claims/s, conflict rate and each claim's time split
-    into usage reads and compare-and-sets
+    into usage reads and compare-and-sets, on Cassandra and, when MariaDB
+    answers, on the MySQL store with 1 and 4 shards
     (``nova_cassandra.experiment.claim_race``).
 ``quick``, ``standard``
     the scheduler experiment (``nova_cassandra.experiment.runner``): a
@@ -37,8 +38,11 @@ from nova import rpc
 from oslo_config import cfg
 
 from nova_cassandra.cmd import common
+from nova_cassandra import exception
+from nova_cassandra.experiment import cassandra_state
 from nova_cassandra.experiment import claim_race
 from nova_cassandra.experiment import host_state_read
+from nova_cassandra.experiment import mysql_state
 from nova_cassandra.experiment import presets
 from nova_cassandra.experiment import report
 from nova_cassandra.experiment import runner
@@ -173,21 +177,40 @@ def _run_reads():
     print('wrote %s and %s' % (json_path, png_path))
 
 
+def _claim_states():
+    """(label, state) of every store the claims race can run on."""
+    states = [('cassandra', cassandra_state.CassandraState(CONF))]
+    try:
+        mysql_state.answers(CONF)
+    except exception.MySQLUnavailable as e:
+        print('mysql: not available: %s' % e)
+        return states
+    for setup in presets.SETUPS:
+        if 'mysql' in setup.services:
+            states.append((setup.name, mysql_state.MySQLState(
+                CONF, mysql_state.bind(setup, CONF))))
+    return states
+
+
 def _run_claims():
     started = _now()
-    options = {name: CONF.cassandra[name] for name in CONF.cassandra}
-    figures = _in_scratch_keyspace(
-        claim_race.run, options, CLAIMS['schedulers'], CLAIMS['requests'])
+    states = _claim_states()
+    try:
+        figures = claim_race.run(states, CLAIMS['schedulers'],
+                                 CLAIMS['requests'])
+    finally:
+        for _, state in states:
+            state.close()
     json_path, png_path = report.output_paths(CONF.output_dir, CONF.preset)
     print(report.claims_table(figures))
     report.write_json({'preset': CONF.preset, 'started_at': started,
                        'finished_at': _now(), 'cpus': os.cpu_count(),
                        'parameters': CLAIMS, 'runs': figures}, json_path)
     report.write_runs_plot(
-        [{'setup': f['scenario'], 'hosts': f['nodes'],
-          'schedulers': f['schedulers'], 'placements_per_s':
-          f['claims_per_s'], 'latency': f['latency']['claim']}
-         for f in figures],
+        [{'setup': '%s %s' % (f['store'], f['scenario']),
+          'hosts': f['nodes'], 'schedulers': f['schedulers'],
+          'placements_per_s': f['claims_per_s'],
+          'latency': f['latency']['claim']} for f in figures],
         'nova-cassandra %s: %d claims per run' % (
             CONF.preset, CLAIMS['requests']), png_path)
     print('wrote %s and %s' % (json_path, png_path))

@@ -6,6 +6,7 @@ allocations in placement), the stream's claims are released between runs,
 and after each run the independent checker reads usage and claims back.
 """
 
+import functools
 import statistics
 import time
 import uuid
@@ -14,6 +15,7 @@ from oslo_serialization import jsonutils
 
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.claims import checker
+from nova_cassandra.experiment import claim_race
 from nova_cassandra.experiment import stats
 from nova_cassandra.store import claims as claims_store
 from nova_cassandra.store import hosts
@@ -40,6 +42,23 @@ class CassandraState:
         schema.sync(self._session, KEYSPACE, self._conf.cassandra.replication)
         self._hosts = hosts.HostStore(self._session, KEYSPACE)
         self._claims = claims_store.ClaimStore(self._session, KEYSPACE)
+
+    @property
+    def hosts(self):
+        """The ``HostStore`` of the keyspace (once ``recreate`` ran)."""
+        return self._hosts
+
+    @property
+    def claims(self):
+        """The ``ClaimStore`` of the keyspace (once ``recreate`` ran)."""
+        return self._claims
+
+    def store_factory(self):
+        """A picklable callable making a ``ClaimStore`` of the keyspace."""
+        return functools.partial(
+            claim_race.cassandra_store,
+            {name: self._conf.cassandra[name] for name in self._conf.cassandra
+             if name != 'keyspace'} | {'keyspace': KEYSPACE})
 
     def wait_for_nodes(self, node_uuids, timeout):
         """Wait until the fleet's computes published every node."""

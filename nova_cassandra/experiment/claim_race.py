@@ -1,6 +1,7 @@
 """The ``claims`` preset: schedulers racing for claims, timed phase by phase.
 
-K processes take claims on the same nodes of a scratch keyspace through
+K processes take claims on the same nodes of the experiment's keyspace
+(and of its MySQL database, 1 and 4 shards, when MariaDB answers) through
 ``cassandra_claim.claim``, as the cassandra claims driver does for
 ``select_destinations``: each request tries the nodes in its own seeded
 order until one takes it.  Nodes are sized so that the requests fill them
@@ -11,7 +12,6 @@ after each run.
 """
 
 import collections
-import functools
 import math
 import multiprocessing
 import queue
@@ -22,7 +22,6 @@ import uuid
 from oslo_config import cfg
 
 from nova_cassandra.claims import cassandra_claim
-from nova_cassandra.claims import checker
 from nova_cassandra.conf import cassandra as cassandra_conf
 from nova_cassandra.experiment import stats
 from nova_cassandra.store import claims as claims_store
@@ -152,37 +151,40 @@ def _create_nodes(store, count, slots):
         for index in range(count)]
 
 
-def run(session, keyspace, options, schedulers, requests, progress=print):
-    """Every scenario at every K; a figure dict per run."""
-    hosts = hosts_store.HostStore(session, keyspace)
-    claims = claims_store.ClaimStore(session, keyspace)
+def run(states, schedulers, requests, progress=print):
+    """Every store × scenario × K; a figure dict per run.
+
+    ``states``: (label, ``CassandraState``-like) pairs, whose store is
+    recreated empty for each run.
+    """
     figures = []
-    for scenario, count in sorted(SCENARIOS.items()):
-        slots = math.ceil(requests / count / FILL)
-        for k in schedulers:
-            progress('%s: %d nodes of %d slots, K=%d, %d requests'
-                     % (scenario, count, slots, k, requests))
-            session.execute('TRUNCATE %s.compute_nodes' % keyspace)
-            nodes = _create_nodes(hosts, count, slots)
-            result = race(functools.partial(
-                cassandra_store, dict(options, keyspace=keyspace)),
-                nodes, k, requests // k)
-            counters = dict(result['counters'])
-            attempts = counters.get('claims', 0) + counters.get(
-                'conflicts', 0)
-            figures.append({
-                'scenario': scenario, 'nodes': count, 'slots': slots,
-                'schedulers': k, 'requests': requests,
-                'placed': len(result['placed']),
-                'seconds': round(result['seconds'], 3),
-                'claims_per_s': round(len(result['placed'])
-                                      / result['seconds'], 1),
-                'cas_attempts': attempts,
-                'conflict_rate': round(counters.get('conflicts', 0)
-                                       / attempts, 4) if attempts else 0,
-                'counters': counters,
-                'latency': {phase: stats.Latencies(samples).summary()
-                            for phase, samples in result['split'].items()},
-                'offenders': checker.offenders(claims.all_usage()),
-            })
+    for label, state in states:
+        for scenario, count in sorted(SCENARIOS.items()):
+            slots = math.ceil(requests / count / FILL)
+            for k in schedulers:
+                progress('%s, %s: %d nodes of %d slots, K=%d, %d requests'
+                         % (label, scenario, count, slots, k, requests))
+                state.recreate()
+                nodes = _create_nodes(state.hosts, count, slots)
+                result = race(state.store_factory(), nodes, k, requests // k)
+                figures.append(_figures(result, store=label,
+                                        scenario=scenario, nodes=count,
+                                        slots=slots, schedulers=k,
+                                        requests=requests,
+                                        offenders=state.check()))
     return figures
+
+
+def _figures(result, **run):
+    counters = dict(result['counters'])
+    attempts = counters.get('claims', 0) + counters.get('conflicts', 0)
+    return dict(
+        run, placed=len(result['placed']),
+        seconds=round(result['seconds'], 3),
+        claims_per_s=round(len(result['placed']) / result['seconds'], 1),
+        cas_attempts=attempts,
+        conflict_rate=round(counters.get('conflicts', 0) / attempts, 4)
+        if attempts else 0,
+        counters=counters,
+        latency={phase: stats.Latencies(samples).summary()
+                 for phase, samples in result['split'].items()})

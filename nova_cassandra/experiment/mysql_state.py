@@ -8,6 +8,7 @@ between runs, the independent checker after each run.
 """
 
 import dataclasses
+import functools
 import types
 
 import sqlalchemy as sa
@@ -62,6 +63,11 @@ def bind(setup, conf):
                                compute_conf=with_url(setup.compute_conf))
 
 
+def claim_store(options):
+    """A ``ClaimStore`` on a facade of its own (in a racing process)."""
+    return claims.ClaimStore(database_mod.Database(options))
+
+
 class MySQLState(cassandra_state.CassandraState):
     """The experiment's view of the set-up's database."""
 
@@ -92,6 +98,10 @@ class MySQLState(cassandra_state.CassandraState):
             schema.sync(connection, self._options.shards)
         self._hosts = hosts.HostStore(self._database)
         self._claims = claims.ClaimStore(self._database)
+
+    def store_factory(self):
+        """A picklable callable making a ``ClaimStore`` of the database."""
+        return functools.partial(claim_store, self._options)
 
     def close(self):
         if self._database is not None:

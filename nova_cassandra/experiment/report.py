@@ -126,6 +126,7 @@ def read_ratios(results, baseline='HostManager'):
 
 # (header, value of a claims race figure) of the claims preset's table.
 CLAIM_COLUMNS = (
+    ('store', lambda f: f['store']),
     ('scenario', lambda f: f['scenario']),
     ('nodes', lambda f: f['nodes']),
     ('K', lambda f: f['schedulers']),

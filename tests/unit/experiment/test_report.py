@@ -62,14 +62,16 @@ class TestRunsReport(testtools.TestCase):
 
     def test_claims_table(self):
         latency = {'count': 10, 'p50_ms': 4.0, 'p99_ms': 9.5}
-        figure = {'scenario': 'hot', 'nodes': 4, 'schedulers': 8,
+        figure = {'store': 'mysql-4', 'scenario': 'hot', 'nodes': 4,
+                  'schedulers': 8,
                   'placed': 400, 'requests': 400, 'claims_per_s': 123.45,
                   'conflict_rate': 0.125, 'counters': {'gave_up': 2},
                   'latency': {'claim': latency, 'read': latency,
                               'cas': latency},
                   'offenders': ['node x: VCPU over capacity']}
         lines = report.claims_table([figure]).splitlines()
-        self.assertEqual(['hot', '4', '8', '400/400', '123.5', '12.5%', '2',
+        self.assertEqual(['mysql-4', 'hot', '4', '8', '400/400', '123.5',
+                          '12.5%', '2',
                           '4.0', '9.5', '4.0', '4.0', '9.5', '1'],
                          lines[1].split())
 
