@@ -123,5 +123,23 @@ def register_opts(conf):
     conf.register_opts(ALL_OPTS, group=cassandra_group)
 
 
+def standalone(**overrides):
+    """A ``ConfigOpts`` of its own, ``[cassandra]`` set to ``overrides``.
+
+    For processes that connect without nova's configuration files (racing
+    claim processes, tests).  The group is registered afresh: an
+    ``OptGroup`` object keeps the overrides of every ``ConfigOpts`` it is
+    registered in, so sharing ``cassandra_group`` would leak them.
+    """
+    conf = cfg.ConfigOpts()
+    conf.register_group(cfg.OptGroup(cassandra_group.name,
+                                     title=cassandra_group.title))
+    register_opts(conf)
+    conf([], project='nova-cassandra', default_config_files=[])
+    for name, value in overrides.items():
+        conf.set_override(name, value, cassandra_group.name)
+    return conf
+
+
 def list_opts():
     return {cassandra_group: ALL_OPTS}

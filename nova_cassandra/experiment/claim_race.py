@@ -19,8 +19,6 @@ import random
 import time
 import uuid
 
-from oslo_config import cfg
-
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.conf import cassandra as cassandra_conf
 from nova_cassandra.experiment import stats
@@ -55,11 +53,7 @@ def cassandra_store(options, store_class=claims_store.ClaimStore):
 
     ``options``: ``[cassandra]`` option values (a dict), keyspace included.
     """
-    conf = cfg.ConfigOpts()
-    cassandra_conf.register_opts(conf)
-    conf([], project='nova-cassandra', default_config_files=[])
-    for name, value in options.items():
-        conf.set_override(name, value, 'cassandra')
+    conf = cassandra_conf.standalone(**options)
     return store_class(session_mod.connect(conf.cassandra),
                        conf.cassandra.keyspace)
 

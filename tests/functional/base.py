@@ -36,12 +36,7 @@ def nova_conf():
 
 def cassandra_options(**overrides):
     """A ``ConfigOpts`` with ``[cassandra]`` registered and overridden."""
-    conf = cfg.ConfigOpts()
-    cassandra_conf.register_opts(conf)
-    conf([], project='nova-cassandra-tests', default_config_files=[])
-    for name, value in overrides.items():
-        conf.set_override(name, value, 'cassandra')
-    return conf
+    return cassandra_conf.standalone(**overrides)
 
 
 def cassandra_keyspace_drop(keyspace):

@@ -19,7 +19,6 @@ import testscenarios
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.cmd import manage
 from nova_cassandra.compute import publisher
-from nova_cassandra.conf import cassandra as cassandra_conf
 from nova_cassandra import exception
 from nova_cassandra.store import claims
 from nova_cassandra.store import hosts
@@ -195,11 +194,6 @@ class TestManageRefusesBadInput(StoredState):
         # drop the sub-command option main() registered.
         self.addCleanup(manage.CONF.unregister_opt, manage.category_opt)
         self.addCleanup(manage.CONF.clear)
-        # Every ConfigOpts registering [cassandra] shares its option table
-        # (oslo.config copies the OptGroup shallowly), so the overrides of
-        # base.cassandra_options() would hide the file's values here.
-        for opt in cassandra_conf.ALL_OPTS:
-            manage.CONF.clear_override(opt.dest, 'cassandra')
 
     def test_refused_with_a_clear_error(self):
         config = self.useFixture(fixtures.TempDir()).join('nova.conf')
@@ -415,9 +409,6 @@ class TestSchemaTheCodeDoesNotKnow(base.TestCase):
     def test_unreachable_cassandra_fails_within_connect_timeout(self):
         conf = base.cassandra_options(contact_points=['127.0.0.77'],
                                       connect_timeout=1.0)
-        # The overrides are shared by every ConfigOpts (see above).
-        self.addCleanup(conf.clear_override, 'contact_points', 'cassandra')
-        self.addCleanup(conf.clear_override, 'connect_timeout', 'cassandra')
         started = time.monotonic()
         e = self.assertRaises(exception.CassandraUnavailable,
                               session_mod.connect, conf.cassandra)

@@ -1,9 +1,9 @@
 """``check capacity`` and ``claims reap`` on a real Cassandra."""
 
+import datetime
 import os
 import subprocess
 import sys
-import time
 import uuid
 
 import fixtures
@@ -59,14 +59,17 @@ class TestClaimCommands(base.TestCase):
         self.assertIn('2 nodes checked, 2 offenders.', result.stdout)
 
     def test_reap_releases_only_old_claims(self):
-        old = uuid.uuid4()
-        self.assertTrue(cassandra_claim.claim(
-            self.claims, self.node, old, {'VCPU': 1}, 300))
-        time.sleep(8)
-        new = uuid.uuid4()
-        self.assertTrue(cassandra_claim.claim(
-            self.claims, self.node, new, {'VCPU': 1}, 300))
-        result = self._manage('claims', 'reap', '--older-than', '5')
+        old, new = uuid.uuid4(), uuid.uuid4()
+        for consumer in (old, new):
+            self.assertTrue(cassandra_claim.claim(
+                self.claims, self.node, consumer, {'VCPU': 1}, 300))
+        # As a scheduler that crashed ten minutes ago would have left it.
+        self.ks.session.execute(
+            'UPDATE %s.compute_nodes USING TTL 300 SET claimed_at = %%s '
+            'WHERE node_uuid = %%s AND consumer_uuid = %%s' % self.ks.keyspace,
+            (datetime.datetime.now(datetime.timezone.utc)
+             - datetime.timedelta(minutes=10), self.node, old))
+        result = self._manage('claims', 'reap', '--older-than', '300')
         self.assertEqual(0, result.returncode, result.stderr)
         self.assertIn('Released 1 claims', result.stdout)
         self.assertEqual([new], [c.consumer_uuid for c in
