@@ -18,6 +18,9 @@ if is_service_enabled n-cassandra; then
         start_cassandra_service
         configure_nova_cassandra
         init_nova_cassandra
+    elif [[ "$1" == "stack" && "$2" == "extra" ]]; then
+        echo_summary "Host rows for the compute nodes nova already has"
+        backfill_nova_cassandra_hosts
     elif [[ "$1" == "stack" && "$2" == "test-config" ]]; then
         configure_tempest_nova_cassandra
     fi

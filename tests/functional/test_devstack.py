@@ -85,10 +85,24 @@ class TestDevstackPlugin(base.TestCase):
         self.assertEqual(0, status.returncode, status.stderr)
         self.assertIn('Schema version: 1', status.stdout)
 
+        # extra runs once nova does: the stack's nova databases stand in.
+        stack = base.nova_conf()
+        nova['api_database'] = stack['api_database']
+        nova['database'] = stack['database']
+        with open(self.nova_conf, 'w') as f:
+            nova.write(f)
+        result = self._phase('stack', 'extra')
+        self.assertEqual(0, result.returncode, result.stderr[-3000:])
+        self.assertRegex(result.stdout,
+                         r'Created \d+ host rows; \d+ nodes already had one')
+
         result = self._phase('stack', 'test-config')
         self.assertEqual(0, result.returncode, result.stderr[-3000:])
         tempest = self._ini(self.tempest_conf)
-        self.assertEqual('2', tempest['nova_cassandra']['schedulers'])
+        self.assertEqual('True',
+                         tempest['service_available']['nova_cassandra'])
+        self.assertEqual('1', tempest['nova_cassandra']['scheduler_services'])
+        self.assertEqual('4', tempest['nova_cassandra']['boot_requests'])
 
         result = self._phase('unstack')
         self.assertEqual(0, result.returncode, result.stderr[-3000:])

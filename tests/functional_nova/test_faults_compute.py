@@ -1,6 +1,6 @@
 """A compute that dies between the scheduler's claim and its own build.
 
-nova's services in one process (see ``test_nova_integration``), on the
+nova's services in one process (see ``base``), on the
 stack's real Cassandra: the scheduler claims, the build request reaches a
 compute that never runs it, the compute goes away.  The claim must stop
 counting within ``[cassandra] claim_ttl``, and the restarted compute's
@@ -12,41 +12,17 @@ import time
 import fixtures
 from nova import context as nova_context
 from nova import objects
-from nova.tests.functional import integrated_helpers
 from testtools import content
 
 from nova_cassandra.claims import checker
-from nova_cassandra.store import claims as claims_store
-from nova_cassandra.store import hosts
-from tests.functional import base
+from tests.functional_nova import base as nova_base
 
 CLAIM_TTL = 10  # the smallest [cassandra] claim_ttl allows
 
 
-class TestComputeCrash(integrated_helpers._IntegratedTestBase):
+class TestComputeCrash(nova_base.CassandraIntegratedTestBase):
 
-    ADMIN_API = True
-    microversion = 'latest'
-    compute_driver = 'fake.MediumFakeDriver'
-
-    def _setup_services(self):
-        self.ks = self.useFixture(base.CassandraKeyspace())
-        self.useFixture(fixtures.MonkeyPatch(
-            'nova_cassandra.store.hosts._STORE', None))
-        self.addCleanup(lambda: hosts._STORE and
-                        hosts._STORE.session.cluster.shutdown())
-        self.flags(keyspace=self.ks.keyspace, claim_ttl=CLAIM_TTL,
-                   group='cassandra')
-        self.flags(host_manager='cassandra', claims_driver='cassandra',
-                   group='scheduler')
-        self.flags(resource_tracker_hooks=['cassandra'], group='compute')
-        self.flags(track_instance_changes=False, group='filter_scheduler')
-        super()._setup_services()
-        self.store = hosts.HostStore(self.ks.session, self.ks.keyspace)
-        self.claims = claims_store.ClaimStore(self.ks.session,
-                                              self.ks.keyspace)
-        self.flavor = self._create_flavor(vcpu=1, memory_mb=512, disk=1,
-                                          ephemeral=0)
+    CASSANDRA_FLAGS = {'claim_ttl': CLAIM_TTL}
 
     def _wait(self, what, predicate, timeout):
         """Seconds until ``predicate()`` holds; fails after ``timeout``."""

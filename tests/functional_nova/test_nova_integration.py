@@ -2,12 +2,6 @@
 
 A test path of its own: importing nova's functional tests monkey-patches
 the process with eventlet, which the other functional tests must not share.
-
-nova's integrated test base runs API, conductor, scheduler and computes in
-one process (sqlite cell databases, in-process placement, nova's fake virt
-driver); the patch series (patches/) must be applied to the nova installed
-here: ``nova-cassandra-manage patches apply``.  Host state and claims go to
-the stack's real Cassandra, in a keyspace of the test's own.
 """
 
 
@@ -17,11 +11,8 @@ import fixtures
 from nova import context as nova_context
 from nova import objects
 from nova.scheduler import host_manager
-from nova.tests.functional import integrated_helpers
 
-from nova_cassandra.store import claims as claims_store
-from nova_cassandra.store import hosts
-from tests.functional import base
+from tests.functional_nova import base as nova_base
 
 # Cell database reads stock HostManager makes for every request; only those
 # made on the scheduler's behalf are counted (computes make them too).
@@ -33,34 +24,15 @@ _CELL_READS = (
 )
 
 
-class TestNovaWithCassandra(integrated_helpers._IntegratedTestBase):
-
-    ADMIN_API = True
-    microversion = 'latest'
-    compute_driver = 'fake.MediumFakeDriver'
+class TestNovaWithCassandra(nova_base.CassandraIntegratedTestBase):
 
     def _setup_services(self):
-        self.ks = self.useFixture(base.CassandraKeyspace())
-        self.useFixture(fixtures.MonkeyPatch(
-            'nova_cassandra.store.hosts._STORE', None))
-        self.addCleanup(lambda: hosts._STORE and
-                        hosts._STORE.session.cluster.shutdown())
-        self.flags(keyspace=self.ks.keyspace, group='cassandra')
-        self.flags(host_manager='cassandra', claims_driver='cassandra',
-                   group='scheduler')
-        self.flags(resource_tracker_hooks=['cassandra'], group='compute')
-        self.flags(track_instance_changes=False, group='filter_scheduler')
         self.flags(allow_resize_to_same_host=True)
         super()._setup_services()
         self.cell_reads = []
         for cls, name in _CELL_READS:
             self.useFixture(fixtures.MockPatchObject(
                 cls, name, side_effect=self._cell_read(cls, name)))
-        self.store = hosts.HostStore(self.ks.session, self.ks.keyspace)
-        self.claims = claims_store.ClaimStore(self.ks.session,
-                                              self.ks.keyspace)
-        self.flavor = self._create_flavor(vcpu=1, memory_mb=512, disk=1,
-                                          ephemeral=0)
 
     def _cell_read(self, cls, name):
         real = getattr(cls, name)

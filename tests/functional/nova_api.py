@@ -1,0 +1,47 @@
+"""nova-api (nova's WSGI application) under gunicorn, started like nova's
+other services, which nova 34 has no console script for::
+
+  python -m tests.functional.nova_api --bind 127.0.0.1:PORT \
+      --config-file nova.conf [--config-file ...]
+
+nova reads its options from ``sys.argv`` and ``OS_NOVA_CONFIG_FILES``
+(whose first file is the paste pipeline: the one nova installs):
+gunicorn is run from here, so that its arguments are not nova's.
+"""
+
+import argparse
+import os
+import sys
+
+from gunicorn.app import base
+
+
+class _NovaAPI(base.BaseApplication):
+
+    def __init__(self, options):
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for name, value in self.options.items():
+            self.cfg.set(name, value)
+
+    def load(self):
+        from nova.wsgi import osapi_compute
+        return osapi_compute.application
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--bind', required=True)
+    parser.add_argument('--config-file', action='append', required=True)
+    args = parser.parse_args()
+    paste = os.path.join(sys.prefix, 'etc', 'nova', 'api-paste.ini')
+    os.environ['OS_NOVA_CONFIG_FILES'] = ';'.join(
+        [paste] + [os.path.abspath(path) for path in args.config_file])
+    sys.argv = sys.argv[:1]
+    _NovaAPI({'bind': args.bind, 'workers': 1, 'threads': 4}).run()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,43 @@
+"""nova's in-process services with nova-cassandra swapped in.
+
+nova's integrated test base runs API, conductor, scheduler and computes in
+one process (sqlite cell databases, in-process placement, nova's fake virt
+driver); the patch series (patches/) must be applied to the nova installed
+here: ``nova-cassandra-manage patches apply``.  Host state and claims go to
+the stack's real Cassandra, in a keyspace of the test's own.
+"""
+
+import fixtures
+from nova.tests.functional import integrated_helpers
+
+from nova_cassandra.store import claims as claims_store
+from nova_cassandra.store import hosts
+from tests.functional import base
+
+
+class CassandraIntegratedTestBase(integrated_helpers._IntegratedTestBase):
+
+    ADMIN_API = True
+    microversion = 'latest'
+    compute_driver = 'fake.MediumFakeDriver'
+    # [cassandra] options beyond the test's keyspace.
+    CASSANDRA_FLAGS = {}
+
+    def _setup_services(self):
+        self.ks = self.useFixture(base.CassandraKeyspace())
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_cassandra.store.hosts._STORE', None))
+        self.addCleanup(lambda: hosts._STORE and
+                        hosts._STORE.session.cluster.shutdown())
+        self.flags(keyspace=self.ks.keyspace, group='cassandra',
+                   **self.CASSANDRA_FLAGS)
+        self.flags(host_manager='cassandra', claims_driver='cassandra',
+                   group='scheduler')
+        self.flags(resource_tracker_hooks=['cassandra'], group='compute')
+        self.flags(track_instance_changes=False, group='filter_scheduler')
+        super()._setup_services()
+        self.store = hosts.HostStore(self.ks.session, self.ks.keyspace)
+        self.claims = claims_store.ClaimStore(self.ks.session,
+                                              self.ks.keyspace)
+        self.flavor = self._create_flavor(vcpu=1, memory_mb=512, disk=1,
+                                          ephemeral=0)
