@@ -109,6 +109,21 @@ class ClaimStoreTests:
             % (dict(counters), counters['claims'] / seconds,
                100.0 * counters['conflicts'] / attempts, attempts)))
 
+    def test_racing_on_many_nodes_places_all_that_fits(self):
+        """4 processes × 55 requests for 100 nodes × 2 slots: 20 too many.
+
+        Every slot is taken once; the 20 left over found every node full
+        (a true NoValidHost), none was refused while a slot was free.
+        """
+        placed, usages, counters, _ = self._race(
+            type(self.claims), nodes=100, requests=55, slots=2)
+        self.assertEqual(200, len(placed))
+        self.assertEqual(200, len({consumer for consumer, _ in placed}))
+        self.assertEqual([], checker.offenders(usages))
+        self.assertEqual([2] * 100, [u.claimed('VCPU') for u in usages])
+        self.assertEqual(0, counters.get('gave_up', 0))
+        self.addDetail('claim-counters', text_content(str(dict(counters))))
+
     def test_race_without_the_condition_does_double_book(self):
         """The same race without the condition: the check must catch it."""
         placed, usages, _, _ = self._race(self.UNCONDITIONAL, requests=20,

@@ -205,6 +205,22 @@ class TestNovaWithCassandra(nova_base.CassandraIntegratedTestBase):
         self.assertEqual(3, len(stock))
         self.assertEqual(stock, cassandra)
 
+    def test_multi_create_that_does_not_all_fit_claims_nothing(self):
+        """Room for two of three: as stock nova, all or nothing."""
+        # 4000 MB each: 7680 MB free × ram ratio 1.5 holds two.
+        large = self._create_flavor(vcpu=1, memory_mb=4000, disk=1,
+                                    ephemeral=0)
+        request = self._build_server(flavor_id=large, networks='none')
+        request.update(min_count=3, max_count=3)
+        self.api.post_server({'server': request})
+        servers = self.api.get_servers()
+        self.assertEqual(3, len(servers))
+        for server in servers:
+            server = self._wait_for_state_change(server, 'ERROR')
+            self.assertIn('No valid host', server['fault']['message'])
+        self.assertEqual([], self._open_claims())
+        self.assertEqual({'compute': 0}, self._used_vcpus())
+
     def test_no_room_is_no_valid_host_and_nothing_is_claimed(self):
         huge = self._create_flavor(vcpu=1, memory_mb=16384, disk=1,
                                    ephemeral=0)
