@@ -37,11 +37,14 @@ import email.parser
 import glob
 import importlib.metadata
 import importlib.util
+import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+
+from stevedore import _cache as stevedore_cache
 
 from nova_cassandra import exception
 
@@ -384,6 +387,37 @@ def check(tree, series):
     return applied
 
 
+def _drop_entry_point_caches(entry_points_file):
+    """Remove stevedore's cached entry points that read ``entry_points_file``.
+
+    stevedore keys each cache file on the mtimes of the ``sys.path``
+    entries and their ``entry_points.txt`` files, packed as 32-bit floats:
+    today that is 128 seconds of resolution, so a cache written just before
+    the series changed nova's entry points would keep hiding them.
+    """
+    cache_dir = stevedore_cache._get_cache_dir()
+    try:
+        names = os.listdir(cache_dir)
+    except FileNotFoundError:
+        return
+    for name in names:
+        path = os.path.join(cache_dir, name)
+        try:
+            with open(path) as f:
+                read = [entry for entry, _ in json.load(f)['path_values']]
+            if entry_points_file in read:
+                os.remove(path)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not a cache file, or gone meanwhile
+
+
+def _write_with_entry_points(tree, changes):
+    """``_write_all``, then retire caches of the old entry points."""
+    _write_all(tree, changes)
+    if tree.entry_points_file in changes:
+        _drop_entry_point_caches(tree.entry_points_file)
+
+
 def apply(tree, series):
     """Apply the series; False when it already was."""
     applied, patched = _series_state(tree, series)
@@ -391,7 +425,7 @@ def apply(tree, series):
     listed, text, block = _entry_points_state(tree, series)
     if listed is False:
         changes[tree.entry_points_file] = (text + block).encode()
-    _write_all(tree, changes)
+    _write_with_entry_points(tree, changes)
     return bool(changes)
 
 
@@ -402,5 +436,5 @@ def revert(tree, series):
     listed, text, block = _entry_points_state(tree, series)
     if listed:
         changes[tree.entry_points_file] = text.replace(block, '').encode()
-    _write_all(tree, changes)
+    _write_with_entry_points(tree, changes)
     return bool(changes)

@@ -23,6 +23,23 @@ def capacity(inventory):
                inventory['allocation_ratio'])
 
 
+def capacity_changes(before, after):
+    """Capacities that differ between two reads of ``{rp: inventories}``.
+
+    A provider whose inventory shrank under its allocations during a run
+    is over capacity without any double booking: this tells the two apart.
+    """
+    changed = []
+    for rp_uuid, rp_inventories in sorted(after.items()):
+        for rc, inventory in sorted(rp_inventories.items()):
+            old = before.get(rp_uuid, {}).get(rc)
+            if old is None or capacity(old) != capacity(inventory):
+                changed.append({'rp_uuid': rp_uuid, 'resource_class': rc,
+                                'before': old and capacity(old),
+                                'after': capacity(inventory)})
+    return changed
+
+
 def usage(allocations):
     """``{resource class: amount}`` summed over a provider's consumers."""
     used = collections.Counter()

@@ -127,7 +127,7 @@ PRESETS = {
                  nodes_per_compute=10, concurrency=8),
     'quick': Preset('quick', hosts=(50,), schedulers=(1, 2), requests=300),
     'standard': Preset('standard', hosts=(100, 500),
-                       schedulers=(1, 2, 4, 8), requests=1000,
+                       schedulers=(1, 2, 4, 8), requests=500,
                        nodes_per_compute=50),
     # A run long enough to break things in (tests/functional_ring's
     # broker restart); a request lost with the broker fails in 90 s.

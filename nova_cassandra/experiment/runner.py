@@ -10,6 +10,7 @@ The schedulers stop and placement's records are checked.
 """
 
 from concurrent import futures
+import json
 import os
 
 from nova import rpc
@@ -82,11 +83,21 @@ class Experiment:
                                       2 * max(preset.schedulers), 0)
 
     def run(self, setups):
-        """Run every set-up; return the per-run records."""
+        """Run every set-up; return the per-run records.
+
+        Each fleet's records are also appended to ``runs.jsonl`` in the
+        run directory as soon as they exist, so a long run cut short
+        keeps what it measured.
+        """
         runs = []
-        for hosts in self.preset.hosts:
-            for setup in setups:
-                runs += self._run_fleet(setup, hosts)
+        os.makedirs(self.run_dir, exist_ok=True)
+        with open(os.path.join(self.run_dir, 'runs.jsonl'), 'w') as log:
+            for hosts in self.preset.hosts:
+                for setup in setups:
+                    fleet_runs = self._run_fleet(setup, hosts)
+                    log.writelines(json.dumps(r) + '\n' for r in fleet_runs)
+                    log.flush()
+                    runs += fleet_runs
         return runs
 
     def _run_fleet(self, setup, hosts):
@@ -189,6 +200,8 @@ class Experiment:
                      workload.resources(o.request.flavor)
                      for o in outcomes if o.error == workload.NOVALIDHOST})
         verdict['cassandra_offenders'] = state.check() if state else []
+        verdict['capacity_changes'] = checker.capacity_changes(
+            fleet.inventories, inventories)
         if not setup.writes_placement:
             verdict['missing_allocations'] = None
         return _record(setup.name, k, outcomes, seconds, cpu_ms, conflicts,
@@ -220,7 +233,9 @@ def _record(setup, k, outcomes, seconds, cpu_ms, conflicts, verdict):
 def _one_line(record):
     return ('%(placed)d placed, %(placements_per_s).1f/s, p99 %(p99).0f ms, '
             'NoValidHost %(novalidhost_true)d true / %(novalidhost_false)d '
-            'false, %(violations)d violations, %(errors)d errors'
+            'false, %(violations)d violations, %(errors)d errors, '
+            '%(changes)d capacities changed since the fleet started'
             % dict(record, p99=record['latency'].get('p99_ms', 0),
+                   changes=len(record['capacity_changes']),
                    violations=len(record['capacity_violations'])
                    + len(record.get('cassandra_offenders', ()))))

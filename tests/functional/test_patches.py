@@ -8,6 +8,7 @@ unpacked sdist, a source tree; and its ``nova`` package beside a
 
 import hashlib
 import importlib.metadata
+import json
 import os
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ import tarfile
 import tempfile
 
 import fixtures
+from stevedore import _cache as stevedore_cache
 import testtools
 
 from nova_cassandra import exception
@@ -141,6 +143,27 @@ class TestSeriesOnNova(testtools.TestCase):
             [DIST_INFO + '/entry_points.txt'],
             [path for path in changed if not path.startswith('nova/')])
         self.assertIn('nova/tests/unit/scheduler/test_claims.py', changed)
+
+    def test_stale_entry_point_caches_dropped(self):
+        # stevedore's cache keys cannot tell an entry_points.txt written a
+        # few seconds later from the one they read: apply and revert must
+        # remove the caches that read nova's, and only those.
+        cache_home = self.useFixture(fixtures.TempDir()).path
+        self.useFixture(fixtures.EnvironmentVariable('XDG_CACHE_HOME',
+                                                     cache_home))
+        cache_dir = os.path.join(cache_home, 'python-entrypoints')
+        root, tree = self._copy('site-packages')
+        other = self.useFixture(fixtures.TempDir()).path
+        for operation in (patches.apply, patches.revert):
+            for path in ((root,), (other,)):
+                stevedore_cache.Cache().get_group_all('nova.scheduler.claims',
+                                                      path=path)
+            self.assertEqual(2, len(os.listdir(cache_dir)))
+            self.assertTrue(operation(tree, self.series))
+            [kept] = os.listdir(cache_dir)
+            with open(os.path.join(cache_dir, kept)) as f:
+                self.assertEqual([[other, os.path.getmtime(other)]],
+                                 json.load(f)['path_values'])
 
     def test_tampered_file_refused_untouched(self):
         root, tree = self._copy('site-packages')
