@@ -44,33 +44,36 @@ class Fleet:
 
     def create(self):
         with nova_context.target_cell(self.context, self.cell) as cctxt:
-            for index in range(self.count):
-                host = HOST % (self.tag, index // NODES_PER_HOST)
-                if index % NODES_PER_HOST == 0:
-                    service = objects.Service(
-                        cctxt, host=host, binary='nova-compute',
-                        topic='compute')
-                    service.create()
-                    self.records.append(service)
-                    mapping = objects.HostMapping(
-                        self.context, host=host, cell_mapping=self.cell)
-                    mapping.create()
-                    self.records.append(mapping)
-                    self.hosts.append(host)
-                node = objects.ComputeNode(
-                    cctxt, uuid=str(uuid.uuid4()), host=host,
-                    hypervisor_hostname='%s-node%d' % (host, index),
-                    service_id=service.id, vcpus=32, memory_mb=131072,
-                    local_gb=2000, vcpus_used=index % 32,
-                    memory_mb_used=512 * (index % 64), local_gb_used=0,
-                    hypervisor_type='fake', hypervisor_version=1,
-                    cpu_info='{}', cpu_allocation_ratio=4.0,
-                    ram_allocation_ratio=1.5, disk_allocation_ratio=1.0)
-                node.create()
-                self.records.append(node)
-                self.node_uuids.append(node.uuid)
-                self.store.create(
-                    host_record.from_compute_node(node, [], _IDLE))
+            for first in range(0, self.count, NODES_PER_HOST):
+                host = HOST % (self.tag, first // NODES_PER_HOST)
+                service = objects.Service(cctxt, host=host,
+                                          binary='nova-compute',
+                                          topic='compute')
+                service.create()
+                self.records.append(service)
+                mapping = objects.HostMapping(
+                    self.context, host=host, cell_mapping=self.cell)
+                mapping.create()
+                self.records.append(mapping)
+                self.hosts.append(host)
+                for index in range(first,
+                                   min(first + NODES_PER_HOST, self.count)):
+                    self._create_node(cctxt, service, index)
+
+    def _create_node(self, cctxt, service, index):
+        node = objects.ComputeNode(
+            cctxt, uuid=str(uuid.uuid4()), host=service.host,
+            hypervisor_hostname='%s-node%d' % (service.host, index),
+            service_id=service.id, vcpus=32, memory_mb=131072,
+            local_gb=2000, vcpus_used=index % 32,
+            memory_mb_used=512 * (index % 64), local_gb_used=0,
+            hypervisor_type='fake', hypervisor_version=1,
+            cpu_info='{}', cpu_allocation_ratio=4.0,
+            ram_allocation_ratio=1.5, disk_allocation_ratio=1.0)
+        node.create()
+        self.records.append(node)
+        self.node_uuids.append(node.uuid)
+        self.store.create(host_record.from_compute_node(node, [], _IDLE))
 
     def destroy(self):
         with nova_context.target_cell(self.context, self.cell):

@@ -72,7 +72,11 @@ class TestExperiment(base.TestCase):
             self.assertGreater(run['novalidhost_expected'], 0)
             self.assertGreater(run['placed'], run['requests'] // 2, output)
             self.assertGreater(run['cpu_ms']['schedulers'], 0)
+        # The records kept as the run went: the same as the final ones.
+        with open(os.path.join(self.output_dir, 'run-ci', 'runs.jsonl')) as f:
+            self.assertEqual(result['runs'], [json.loads(line) for line in f])
         cassandra = runs['cassandra']
+        self.assertEqual([], cassandra['capacity_changes'], output)
         self.assertEqual([], cassandra['capacity_violations'], output)
         self.assertEqual([], cassandra['cassandra_offenders'], output)
         self.assertEqual(0, cassandra['missing_allocations'], output)

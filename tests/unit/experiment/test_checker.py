@@ -47,6 +47,26 @@ class TestViolations(testtools.TestCase):
                          checker.violations(INVENTORIES, allocations))
 
 
+class TestCapacityChanges(testtools.TestCase):
+
+    def test_same_capacity_is_no_change(self):
+        # Other fields (max_unit here) do not change what fits.
+        after = {'rp1': dict(INVENTORIES['rp1'],
+                             VCPU=_inventory(16, ratio=4.0, max_unit=8))}
+        self.assertEqual([], checker.capacity_changes(INVENTORIES, after))
+
+    def test_shrunk_and_new_inventories_are_reported(self):
+        after = {'rp1': dict(INVENTORIES['rp1'],
+                             MEMORY_MB=_inventory(65536, reserved=4096),
+                             DISK_GB=_inventory(100))}
+        self.assertEqual(
+            [{'rp_uuid': 'rp1', 'resource_class': 'DISK_GB',
+              'before': None, 'after': 100},
+             {'rp_uuid': 'rp1', 'resource_class': 'MEMORY_MB',
+              'before': 65024, 'after': 61440}],
+            checker.capacity_changes(INVENTORIES, after))
+
+
 class TestCheck(testtools.TestCase):
 
     def test_verdict(self):
