@@ -92,10 +92,14 @@ class CassandraHostManager(host_manager.HostManager):
                 continue
             compute, service, node_instances = self._decoded(row)
             computes[cell.uuid].append(compute)
-            services[row.host] = dict(
-                service, host=row.host, binary='nova-compute',
-                last_seen_up=row.updated_at, created_at=row.updated_at,
-                updated_at=row.updated_at)
+            # One nova-compute writes all of its nodes' rows: it was last
+            # heard from at the newest of them, as its service record says.
+            seen = services.get(row.host)
+            if seen is None or row.updated_at > seen['updated_at']:
+                services[row.host] = dict(
+                    service, host=row.host, binary='nova-compute',
+                    last_seen_up=row.updated_at, created_at=row.updated_at,
+                    updated_at=row.updated_at)
             instances.setdefault(row.host, set()).update(node_instances)
         # Replaced per host: a concurrent request sees the newest list.
         self._host_instances.update(instances)
