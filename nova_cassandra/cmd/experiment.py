@@ -2,7 +2,7 @@
 
   nova-cassandra-experiment --config-file nova.conf [--preset quick]
                             [--setups stock,cassandra,...]
-                            [--output-dir DIR]
+                            [--hosts 100,500] [--output-dir DIR]
 
 Presets:
 
@@ -65,6 +65,9 @@ cli_opts = [
                help='Which experiment to run.'),
     cfg.ListOpt('setups', default=[s.name for s in presets.SETUPS],
                 help='Scheduler set-ups to run (scheduler presets only).'),
+    cfg.ListOpt('hosts', item_type=cfg.types.Integer(min=1),
+                help='Fleet sizes to run, in place of the preset\'s '
+                     '(scheduler presets only).'),
     cfg.StrOpt('output-dir', default='experiment-results',
                help='Directory the JSON and PNG results are written to.'),
     cfg.StrOpt('scratch-keyspace', default='nova_cassandra_smoke',
@@ -103,6 +106,8 @@ def _stop_on_sigterm(signum, frame):
 
 def _run_schedulers():
     preset = presets.PRESETS[CONF.preset]
+    if CONF.hosts:
+        preset = dataclasses.replace(preset, hosts=tuple(CONF.hosts))
     chosen = [s for s in presets.SETUPS if s.name in CONF.setups]
     reasons = runner.availability(chosen, CONF)
     for name, reason in sorted(reasons.items()):
