@@ -42,6 +42,7 @@ import os
 import re
 import shutil
 import subprocess
+import sysconfig
 import tempfile
 
 from stevedore import _cache as stevedore_cache
@@ -49,8 +50,19 @@ from stevedore import _cache as stevedore_cache
 from nova_cassandra import exception
 
 NOVA_VERSION = '34.0.0'
-PATCHES_DIR = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'patches')
+
+
+def _shipped_patches_dir(package_dir=None, data_dir=None):
+    """``patches/`` of a source tree, else where pbr installed it."""
+    package_dir = package_dir or os.path.dirname(os.path.abspath(__file__))
+    source = os.path.join(os.path.dirname(package_dir), 'patches')
+    if os.path.isfile(os.path.join(source, 'series')):
+        return source
+    return os.path.join(data_dir or sysconfig.get_path('data'), 'share',
+                        'nova-cassandra', 'patches')
+
+
+PATCHES_DIR = _shipped_patches_dir()
 
 # The marked block this module adds to, and removes from, the metadata of
 # a nova that cannot re-read pyproject.toml.

@@ -341,3 +341,24 @@ class TestManagePatches(PatchesTestCase):
             ['ERROR: nova 35.0.0 in %s is not supported: the patch series '
              'is for nova 34.0.0.' % self.installed],
             self.stderr.getvalue().splitlines())
+
+
+class TestShippedPatchesDir(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.root = self.useFixture(fixtures.TempDir()).path
+        self.package = os.path.join(self.root, 'nova_cassandra')
+        os.makedirs(self.package)
+
+    def test_source_tree(self):
+        os.makedirs(os.path.join(self.root, 'patches'))
+        with open(os.path.join(self.root, 'patches', 'series'), 'w'):
+            pass
+        self.assertEqual(os.path.join(self.root, 'patches'),
+                         patches._shipped_patches_dir(self.package, '/prefix'))
+
+    def test_installed_from_a_wheel(self):
+        # pbr's data_files put patches/ under the environment's data path.
+        self.assertEqual('/prefix/share/nova-cassandra/patches',
+                         patches._shipped_patches_dir(self.package, '/prefix'))
