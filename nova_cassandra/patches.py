@@ -412,15 +412,17 @@ def _drop_entry_point_caches(entry_points_file):
         names = os.listdir(cache_dir)
     except FileNotFoundError:
         return
+    target = os.path.realpath(entry_points_file)
     for name in names:
         path = os.path.join(cache_dir, name)
         try:
             with open(path) as f:
-                read = [entry for entry, _ in json.load(f)['path_values']]
-            if entry_points_file in read:
+                read = {os.path.realpath(entry)
+                        for entry, _ in json.load(f)['path_values']}
+            if target in read:
                 os.remove(path)
         except (OSError, ValueError, KeyError, TypeError):
-            continue  # not a cache file, or gone meanwhile
+            pass  # not a cache file, or gone meanwhile
 
 
 def _write_with_entry_points(tree, changes):
