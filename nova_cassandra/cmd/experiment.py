@@ -22,7 +22,7 @@ Presets:
     into usage reads and compare-and-sets, on Cassandra and, when MariaDB
     answers, on the MySQL store with 1 and 4 shards
     (``nova_cassandra.experiment.claim_race``).
-``quick``, ``standard``
+``quick``, ``standard``, ``full``
     the scheduler experiment (``nova_cassandra.experiment.runner``): a
     fake compute fleet, K real nova-schedulers, a seeded stream of
     ``select_destinations`` calls, for each set-up nova can run.

@@ -129,6 +129,9 @@ PRESETS = {
     'standard': Preset('standard', hosts=(100, 500),
                        schedulers=(1, 2, 4, 8), requests=500,
                        nodes_per_compute=50),
+    'full': Preset('full', hosts=(100, 500, 1000),
+                   schedulers=(1, 2, 4, 8), requests=500,
+                   nodes_per_compute=50),
     # A run long enough to break things in (tests/functional_ring's
     # broker restart); a request lost with the broker fails in 90 s.
     'faults': Preset('faults', hosts=(20,), schedulers=(2,), requests=200,
