@@ -2,7 +2,8 @@
 
   nova-cassandra-experiment --config-file nova.conf [--preset quick]
                             [--setups stock,cassandra,...]
-                            [--hosts 100,500] [--output-dir DIR]
+                            [--hosts 100,500] [--schedulers 1,2]
+                            [--output-dir DIR]
 
 Presets:
 
@@ -68,6 +69,9 @@ cli_opts = [
     cfg.ListOpt('hosts', item_type=cfg.types.Integer(min=1),
                 help='Fleet sizes to run, in place of the preset\'s '
                      '(scheduler presets only).'),
+    cfg.ListOpt('schedulers', item_type=cfg.types.Integer(min=1),
+                help='Scheduler counts (K) to run, in place of the '
+                     'preset\'s (scheduler presets only).'),
     cfg.StrOpt('output-dir', default='experiment-results',
                help='Directory the JSON and PNG results are written to.'),
     cfg.StrOpt('scratch-keyspace', default='nova_cassandra_smoke',
@@ -108,6 +112,9 @@ def _run_schedulers():
     preset = presets.PRESETS[CONF.preset]
     if CONF.hosts:
         preset = dataclasses.replace(preset, hosts=tuple(CONF.hosts))
+    if CONF.schedulers:
+        preset = dataclasses.replace(
+            preset, schedulers=tuple(sorted(CONF.schedulers)))
     chosen = [s for s in presets.SETUPS if s.name in CONF.setups]
     reasons = runner.availability(chosen, CONF)
     for name, reason in sorted(reasons.items()):
