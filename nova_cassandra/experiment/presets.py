@@ -44,6 +44,10 @@ class Setup:
         return unknown
 
 
+# Seconds; longer than any preset's run (``Preset.run_timeout``).
+CLAIM_TTL = 3600
+
+
 def _plugin(name, backend, store_conf, placement_allocations,
             description):
     """nova-cassandra's host manager, claims and hook on ``backend``.
@@ -58,7 +62,10 @@ def _plugin(name, backend, store_conf, placement_allocations,
             'scheduler': {'host_manager': backend,
                           'claims_driver': backend},
             'filter_scheduler': {'track_instance_changes': False},
-            group: dict(store_conf,
+            # The fleet never builds what is placed, so no compute takes
+            # a claim over: the stream's claims must outlive the longest
+            # run, or the store frees room placement still holds.
+            group: dict(store_conf, claim_ttl=CLAIM_TTL,
                         placement_allocations=placement_allocations)},
         compute_conf={
             'compute': {'resource_tracker_hooks': backend},

@@ -2,6 +2,7 @@ from oslo_config import cfg
 import testtools
 
 from nova_cassandra.experiment import presets
+from nova_cassandra.store import backends
 
 
 class TestSetup(testtools.TestCase):
@@ -26,6 +27,17 @@ class TestSetup(testtools.TestCase):
         stock, = [s for s in presets.SETUPS if s.name == 'stock']
         self.assertEqual([], stock.unknown_options(self.conf))
         self.assertEqual((), stock.services)
+
+    def test_stream_claims_outlive_every_run(self):
+        # Nothing builds what the experiment places: a claim that expired
+        # mid-run would free room that placement still holds.
+        longest = max(p.run_timeout for p in presets.PRESETS.values())
+        plugins = [s for s in presets.SETUPS if s.services]
+        self.assertEqual(5, len(plugins))
+        for setup in plugins:
+            group = backends.BY_NAME[setup.services[0]].group
+            self.assertGreater(setup.scheduler_conf[group]['claim_ttl'],
+                               2 * longest)
 
     def test_presets_fit_their_fleet(self):
         for preset in presets.PRESETS.values():
