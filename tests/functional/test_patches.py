@@ -154,10 +154,14 @@ class TestSeriesOnNova(testtools.TestCase):
         cache_dir = os.path.join(cache_home, 'python-entrypoints')
         root, tree = self._copy('site-packages')
         other = self.useFixture(fixtures.TempDir()).path
+        os.makedirs(cache_dir)
         for operation in (patches.apply, patches.revert):
             for path in ((root,), (other,)):
-                stevedore_cache.Cache().get_group_all('nova.scheduler.claims',
-                                                      path=path)
+                # As stevedore writes one (it does not under /tmp).
+                digest, path_values = stevedore_cache._hash_settings_for_path(
+                    path)
+                with open(os.path.join(cache_dir, digest), 'w') as f:
+                    json.dump({'groups': {}, 'path_values': path_values}, f)
             self.assertEqual(2, len(os.listdir(cache_dir)))
             self.assertTrue(operation(tree, self.series))
             [kept] = os.listdir(cache_dir)
