@@ -7,7 +7,7 @@
 
 Presets:
 
-``smoke``
+``roundtrip``
     host state round trip through the store on the stack's Cassandra
     (create, compare-and-set update, fast and quorum reads, paged list),
     in a scratch keyspace of its own, dropped at the end.
@@ -23,7 +23,7 @@ Presets:
     into usage reads and compare-and-sets, on Cassandra and, when MariaDB
     answers, on the MySQL store with 1 and 4 shards
     (``nova_cassandra.experiment.claim_race``).
-``quick``, ``standard``, ``full``
+``smoke``, ``quick``, ``standard``, ``full``
     the scheduler experiment (``nova_cassandra.experiment.runner``): a
     fake compute fleet, K real nova-schedulers, a seeded stream of
     ``select_destinations`` calls, for each set-up nova can run.
@@ -46,8 +46,8 @@ from nova_cassandra.experiment import host_state_read
 from nova_cassandra.experiment import mysql_state
 from nova_cassandra.experiment import presets
 from nova_cassandra.experiment import report
+from nova_cassandra.experiment import roundtrip
 from nova_cassandra.experiment import runner
-from nova_cassandra.experiment import smoke
 from nova_cassandra import nova_db
 from nova_cassandra.store import hosts
 from nova_cassandra.store import schema
@@ -55,13 +55,13 @@ from nova_cassandra.store import session as session_mod
 
 CONF = common.CONF
 
-SMOKE = {'hosts': 200}
+ROUNDTRIP = {'hosts': 200}
 READS = {'host_counts': (100, 1000), 'requests': 30}
 CLAIMS = {'schedulers': (1, 2, 4, 8), 'requests': 400}
 
 cli_opts = [
     cfg.StrOpt('preset', default='quick',
-               choices=(['smoke', 'reads', 'claims']
+               choices=(['roundtrip', 'reads', 'claims']
                         + sorted(presets.PRESETS)),
                help='Which experiment to run.'),
     cfg.ListOpt('setups', default=[s.name for s in presets.SETUPS],
@@ -74,7 +74,7 @@ cli_opts = [
                      'preset\'s (scheduler presets only).'),
     cfg.StrOpt('output-dir', default='experiment-results',
                help='Directory the JSON and PNG results are written to.'),
-    cfg.StrOpt('scratch-keyspace', default='nova_cassandra_smoke',
+    cfg.StrOpt('scratch-keyspace', default='nova_cassandra_scratch',
                regex=r'^[A-Za-z][A-Za-z0-9_]{0,47}$',
                help='Keyspace the experiment creates, uses and drops.'),
 ]
@@ -95,8 +95,9 @@ def _in_scratch_keyspace(func, *args):
     return result
 
 
-def _smoke(session, keyspace):
-    return smoke.run(hosts.HostStore(session, keyspace), SMOKE['hosts'])
+def _roundtrip(session, keyspace):
+    return roundtrip.run(hosts.HostStore(session, keyspace),
+                         ROUNDTRIP['hosts'])
 
 
 def _now():
@@ -154,8 +155,8 @@ def _run_schedulers():
                     run['cassandra_offenders'] for run in runs) else 0
 
 
-def _run_smoke():
-    result = _in_scratch_keyspace(_smoke)
+def _run_roundtrip():
+    result = _in_scratch_keyspace(_roundtrip)
     result.update(preset=CONF.preset, finished_at=_now())
     json_path, png_path = report.output_paths(CONF.output_dir, CONF.preset)
     print(report.table(result['operations']))
@@ -230,7 +231,8 @@ def _run_claims():
 
 
 def _run():
-    runs = {'smoke': _run_smoke, 'reads': _run_reads, 'claims': _run_claims}
+    runs = {'roundtrip': _run_roundtrip, 'reads': _run_reads,
+            'claims': _run_claims}
     return runs.get(CONF.preset, _run_schedulers)()
 
 

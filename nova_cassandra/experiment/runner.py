@@ -23,6 +23,7 @@ from nova_cassandra.experiment import cpu
 from nova_cassandra.experiment import fleet as fleet_mod
 from nova_cassandra.experiment import mysql_state
 from nova_cassandra.experiment import placement as placement_mod
+from nova_cassandra.experiment import progress
 from nova_cassandra.experiment import schedulers as schedulers_mod
 from nova_cassandra.experiment import stats
 from nova_cassandra.experiment import workload
@@ -185,7 +186,8 @@ class Experiment:
             window.start()
             outcomes, seconds = workload.drive(
                 self.stream, self.caller, self.preset.concurrency,
-                self.preset.run_timeout)
+                self.preset.run_timeout,
+                done=progress.Bar(len(self.stream)).step)
             cpu_ms = window.stop()
             conflicts = schedulers.claim_conflicts()
         finally:

@@ -62,16 +62,17 @@ def demand(requests):
     return dict(total)
 
 
-def drive(requests, call, concurrency, timeout):
+def drive(requests, call, concurrency, timeout, done=None):
     """Send every request through ``call``, ``concurrency`` at a time.
 
-    ``call(request)`` returns the chosen node's uuid or raises.  Returns
-    the outcomes, in stream order, and the wall-clock seconds the whole
-    stream took.  Requests not started within ``timeout`` seconds fail.
+    ``call(request)`` returns the chosen node's uuid or raises; ``done()``,
+    if given, is called as each request finishes.  Returns the outcomes,
+    in stream order, and the wall-clock seconds the whole stream took.
+    Requests not started within ``timeout`` seconds fail.
     """
     deadline = time.monotonic() + timeout
 
-    def one(request):
+    def send(request):
         if time.monotonic() > deadline:
             return Outcome(request, 0.0, None, 'not sent: run timed out')
         start = time.perf_counter()
@@ -82,6 +83,12 @@ def drive(requests, call, concurrency, timeout):
             error = NOVALIDHOST if _is_novalidhost(e) else (
                 '%s: %s' % (type(e).__name__, e))
         return Outcome(request, time.perf_counter() - start, node, error)
+
+    def one(request):
+        outcome = send(request)
+        if done:
+            done()
+        return outcome
 
     start = time.perf_counter()
     with futures.ThreadPoolExecutor(concurrency) as pool:

@@ -1,4 +1,4 @@
-"""The scheduler experiment's ``ci`` preset: stock nova and nova-cassandra.
+"""The scheduler experiment's ``smoke`` preset: stock nova and nova-cassandra.
 
 The same seeded stream goes through real nova-scheduler processes for both
 set-ups.  nova-cassandra must never over-commit (checked in Cassandra and in
@@ -16,7 +16,7 @@ import fixtures
 
 from tests.functional import base
 
-RUN_TIMEOUT = 360
+RUN_TIMEOUT = 480
 
 
 class TestExperiment(base.TestCase):
@@ -33,18 +33,18 @@ class TestExperiment(base.TestCase):
         return subprocess.Popen(command, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
 
-    def test_smoke_preset_reads_back_what_it_wrote(self):
-        output, _ = self._experiment('--preset', 'smoke').communicate(
+    def test_roundtrip_preset_reads_back_what_it_wrote(self):
+        output, _ = self._experiment('--preset', 'roundtrip').communicate(
             timeout=RUN_TIMEOUT)
         with open(os.path.join(self.output_dir,
-                               'experiment-smoke.json')) as f:
+                               'experiment-roundtrip.json')) as f:
             result = json.load(f)
         self.assertEqual(0, result['mismatches'], output)
         self.assertEqual(200, result['operations']['update_lwt']['count'])
         self.assertIn('update_lwt', output)
 
-    def test_ci_preset_runs_both_setups(self):
-        process = self._experiment('--preset', 'ci',
+    def test_smoke_preset_runs_both_setups(self):
+        process = self._experiment('--preset', 'smoke',
                                    '--setups', 'stock,cassandra')
         try:
             output, _ = process.communicate(timeout=RUN_TIMEOUT)
@@ -52,15 +52,18 @@ class TestExperiment(base.TestCase):
             # SIGTERM: the experiment stops the services it started.
             process.send_signal(signal.SIGTERM)
             output, _ = process.communicate(timeout=60)
-            self.fail('the ci preset took over %ds:\n%s'
+            self.fail('the smoke preset took over %ds:\n%s'
                       % (RUN_TIMEOUT, output))
-        with open(os.path.join(self.output_dir, 'experiment-ci.json')) as f:
+        with open(os.path.join(self.output_dir,
+                               'experiment-smoke.json')) as f:
             result = json.load(f)
-        runs = {run['setup']: run for run in result['runs']}
-        self.assertEqual({'stock', 'cassandra'}, set(runs), output)
-        for name, run in runs.items():
+        runs = {(run['setup'], run['schedulers']): run
+                for run in result['runs']}
+        self.assertEqual({('stock', 1), ('stock', 2), ('cassandra', 1),
+                          ('cassandra', 2)}, set(runs), output)
+        for (name, _), run in runs.items():
             self.assertTrue(result['setups'][name]['available'])
-            self.assertEqual((2, 20), (run['schedulers'], run['hosts']))
+            self.assertEqual(50, run['hosts'])
             self.assertEqual(0, run['errors'], output)
             # Every request either landed or got NoValidHost, the
             # oversized ones (which fit no node) among the true ones.
@@ -73,15 +76,19 @@ class TestExperiment(base.TestCase):
             self.assertGreater(run['placed'], run['requests'] // 2, output)
             self.assertGreater(run['cpu_ms']['schedulers'], 0)
         # The records kept as the run went: the same as the final ones.
-        with open(os.path.join(self.output_dir, 'run-ci', 'runs.jsonl')) as f:
+        with open(os.path.join(self.output_dir, 'run-smoke',
+                               'runs.jsonl')) as f:
             self.assertEqual(result['runs'], [json.loads(line) for line in f])
-        cassandra = runs['cassandra']
-        self.assertEqual([], cassandra['capacity_changes'], output)
-        self.assertEqual([], cassandra['capacity_violations'], output)
-        self.assertEqual([], cassandra['cassandra_offenders'], output)
-        self.assertEqual(0, cassandra['missing_allocations'], output)
-        self.assertEqual(0, cassandra['novalidhost_false'], output)
-        self.assertGreater(cassandra['cpu_ms']['cassandra'], 0)
-        self.assertIn('cassandra / stock at 20 hosts, K=2', output)
+        for k in (1, 2):
+            cassandra = runs['cassandra', k]
+            self.assertEqual([], cassandra['capacity_changes'], output)
+            self.assertEqual([], cassandra['capacity_violations'], output)
+            self.assertEqual([], cassandra['cassandra_offenders'], output)
+            self.assertEqual(0, cassandra['missing_allocations'], output)
+            self.assertEqual(0, cassandra['novalidhost_false'], output)
+            self.assertGreater(cassandra['cpu_ms']['cassandra'], 0)
+            self.assertIn('cassandra / stock at 50 hosts, K=%d' % k, output)
+        # The progress bar: in a log, a line per tenth of each of 4 runs.
+        self.assertEqual(40, output.count('/60 requests, '), output)
         self.assertTrue(os.path.exists(
-            os.path.join(self.output_dir, 'experiment-ci.png')))
+            os.path.join(self.output_dir, 'experiment-smoke.png')))

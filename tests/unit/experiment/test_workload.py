@@ -77,3 +77,17 @@ class TestDrive(testtools.TestCase):
             timeout=-1)
         self.assertEqual([], sent)
         self.assertTrue(all(o.error.startswith('not sent') for o in outcomes))
+
+    def test_done_is_called_once_per_request_failed_or_not(self):
+        finished = []
+
+        def call(request):
+            if request.flavor is workload.OVERSIZED:
+                raise NoValidHost_Remote('No valid host was found.')
+            return 'n'
+
+        outcomes, _ = workload.drive(workload.stream(2, 40, 0.2), call, 4,
+                                     timeout=60,
+                                     done=lambda: finished.append(1))
+        self.assertEqual(40, len(finished))
+        self.assertTrue(any(o.error for o in outcomes))

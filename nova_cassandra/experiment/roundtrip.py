@@ -1,4 +1,4 @@
-"""The smoke preset: a round trip of host state through the store.
+"""The roundtrip preset: host state through the store and back.
 
 Creates ``hosts`` simulated compute node rows, updates each with a
 compare-and-set, reads each back (fast and quorum reads) and lists them all

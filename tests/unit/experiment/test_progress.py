@@ -1,0 +1,38 @@
+import io
+
+import testtools
+
+from nova_cassandra.experiment import progress
+
+
+class _Terminal(io.StringIO):
+
+    def isatty(self):
+        return True
+
+
+class TestBar(testtools.TestCase):
+
+    def test_a_log_gets_one_line_per_tenth(self):
+        out = io.StringIO()
+        bar = progress.Bar(25, out)
+        for _ in range(25):
+            bar.step()
+        lines = out.getvalue().splitlines()
+        self.assertEqual(10, len(lines))
+        self.assertIn('3/25 requests', lines[0])
+        self.assertIn('[' + '#' * progress.WIDTH + '] 25/25 requests',
+                      lines[-1])
+        self.assertNotIn('\r', out.getvalue())
+
+    def test_a_terminal_gets_the_bar_redrawn_in_place(self):
+        out = _Terminal()
+        bar = progress.Bar(4, out)
+        for _ in range(4):
+            bar.step()
+        drawn = out.getvalue()
+        self.assertEqual(4, drawn.count('\r'))
+        self.assertRegex(drawn, r'\[#{%d}\] 4/4 requests, [0-9.]+/s\n$'
+                         % progress.WIDTH)
+        self.assertIn('] 2/4 requests', drawn)
+        self.assertEqual(1, drawn.count('\n'))
