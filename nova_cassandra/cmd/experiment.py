@@ -26,7 +26,9 @@ Presets:
 ``smoke``, ``quick``, ``standard``, ``full``
     the scheduler experiment (``nova_cassandra.experiment.runner``): a
     fake compute fleet, K real nova-schedulers, a seeded stream of
-    ``select_destinations`` calls, for each set-up nova can run.
+    ``select_destinations`` calls, for each set-up nova can run; then,
+    for each set-up, servers booted and deleted through nova-api
+    (``nova_cassandra.experiment.end_to_end``).
 """
 
 import dataclasses
@@ -109,6 +111,14 @@ def _stop_on_sigterm(signum, frame):
     sys.exit(128 + signum)
 
 
+def _failed(record):
+    """Whether a run or pass record shows over-commit, loss or an error."""
+    return any(record.get(key) for key in (
+        'capacity_violations', 'errors', 'missing_allocations',
+        'cassandra_offenders', 'store_offenders', 'leaked_allocations',
+        'leaked_claims'))
+
+
 def _run_schedulers():
     preset = presets.PRESETS[CONF.preset]
     if CONF.hosts:
@@ -123,17 +133,17 @@ def _run_schedulers():
             print('%s: not available: %s' % (name, reason))
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     started = _now()
-    runs = runner.Experiment(
-        preset, CONF, os.path.abspath(os.path.join(
-            CONF.output_dir, 'run-%s' % CONF.preset))).run(
-        [s for s in chosen if reasons[s.name] is None])
+    available = [s for s in chosen if reasons[s.name] is None]
+    experiment = runner.Experiment(preset, CONF, os.path.abspath(
+        os.path.join(CONF.output_dir, 'run-%s' % CONF.preset)))
+    runs = experiment.run(available)
     result = {
         'preset': CONF.preset, 'started_at': started, 'finished_at': _now(),
         'cpus': os.cpu_count(), 'parameters': dataclasses.asdict(preset),
         'setups': {s.name: {'description': s.description,
                             'available': reasons[s.name] is None,
                             'reason': reasons[s.name]} for s in chosen},
-        'runs': runs,
+        'runs': runs, 'end_to_end': [],
     }
     json_path, png_path = report.output_paths(CONF.output_dir, CONF.preset)
     print(report.runs_table(runs))
@@ -146,13 +156,19 @@ def _run_schedulers():
         print(visibility)
     print()
     print(report.ratios(runs))
+    # Written before the end-to-end passes, so a failing pass keeps them.
     report.write_json(result, json_path)
     report.write_runs_plot(runs, 'nova-cassandra %s: %d requests per run'
                            % (CONF.preset, preset.requests), png_path)
+    if preset.end_to_end_servers:
+        result['end_to_end'] = experiment.end_to_end(available)
+        result['finished_at'] = _now()
+        print('\nEnd to end through nova-api, %d servers booted, then '
+              'deleted:' % preset.end_to_end_servers)
+        print(report.end_to_end_table(result['end_to_end']))
+        report.write_json(result, json_path)
     print('wrote %s and %s' % (json_path, png_path))
-    return 1 if any(run['capacity_violations'] or run['errors'] or
-                    run['missing_allocations'] or
-                    run['cassandra_offenders'] for run in runs) else 0
+    return 1 if any(map(_failed, runs + result['end_to_end'])) else 0
 
 
 def _run_roundtrip():

@@ -83,14 +83,21 @@ class CassandraState:
                     raise RuntimeError('pre-fill does not fit on node %s'
                                        % node)
 
+    def _claims_of(self, consumers):
+        """``(node, consumer)`` uuids of the claims ``consumers`` hold."""
+        wanted = {uuid.UUID(c) for c in consumers}
+        return [(usage.record.node_uuid, claim.consumer_uuid)
+                for usage in self._claims.all_usage()
+                for claim in usage.claims if claim.consumer_uuid in wanted]
+
+    def claimed(self, consumers):
+        """The consumers among ``consumers`` that hold a claim."""
+        return {str(consumer) for _, consumer in self._claims_of(consumers)}
+
     def release(self, consumers):
         """Release every claim these consumers hold."""
-        wanted = {uuid.UUID(c) for c in consumers}
-        for usage in self._claims.all_usage():
-            for claim in usage.claims:
-                if claim.consumer_uuid in wanted:
-                    self._claims.release(usage.record.node_uuid,
-                                         claim.consumer_uuid)
+        for node, consumer in self._claims_of(consumers):
+            self._claims.release(node, consumer)
 
     def visibility(self, seconds):
         """How long computes' changes take to show in the schedulers' read.

@@ -126,6 +126,9 @@ class Preset:
     oversized: float = 0.05
     # Seconds one (set-up, K) run may take before it is abandoned.
     run_timeout: int = 600
+    # Servers booted and deleted through nova-api per set-up after its
+    # runs (``end_to_end``); 0 for none.
+    end_to_end_servers: int = 20
 
 
 PRESETS = {
@@ -143,5 +146,6 @@ PRESETS = {
     # A run long enough to break things in (tests/functional_ring's
     # broker restart); a request lost with the broker fails in 90 s.
     'faults': Preset('faults', hosts=(20,), schedulers=(2,), requests=200,
-                     nodes_per_compute=10, concurrency=4, run_timeout=90),
+                     nodes_per_compute=10, concurrency=4, run_timeout=90,
+                     end_to_end_servers=0),
 }

@@ -58,6 +58,29 @@ def runs_table(runs):
     return _columns_table(RUN_COLUMNS, runs)
 
 
+# (header, value of a pass record) of the end-to-end passes' table.
+END_TO_END_COLUMNS = (
+    ('set-up', lambda p: p['setup']),
+    ('ACTIVE', lambda p: '%d/%d (%d fit)' % (p['active'], p['servers'],
+                                             p['fit'])),
+    ('NVH true', lambda p: p['novalidhost_true']),
+    ('NVH false', lambda p: p['novalidhost_false']),
+    ('violations', lambda p: len(p['capacity_violations'])
+     + len(p['store_offenders'])),
+    ('no allocation', lambda p: p['missing_allocations']),
+    ('errors', lambda p: p['errors']),
+    ('boot s', lambda p: '%.1f' % p['boot_seconds']),
+    ('delete s', lambda p: '%.1f' % p['delete_seconds']),
+    ('left after delete', lambda p: '%d allocations, %d claims' % (
+        p['leaked_allocations'], p['leaked_claims'])),
+)
+
+
+def end_to_end_table(passes):
+    """The end-to-end passes through nova-api, one row a set-up."""
+    return _columns_table(END_TO_END_COLUMNS, passes)
+
+
 def cpu_table(runs):
     """CPU milliseconds per placement by process group, one row a run."""
     groups = sorted({g for run in runs for g in run['cpu_ms_per_placement']})

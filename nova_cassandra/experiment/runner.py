@@ -20,6 +20,7 @@ from nova_cassandra import exception
 from nova_cassandra.experiment import cassandra_state
 from nova_cassandra.experiment import checker
 from nova_cassandra.experiment import cpu
+from nova_cassandra.experiment import end_to_end
 from nova_cassandra.experiment import fleet as fleet_mod
 from nova_cassandra.experiment import mysql_state
 from nova_cassandra.experiment import placement as placement_mod
@@ -108,11 +109,7 @@ class Experiment:
         fleet = fleet_mod.Fleet(hosts, self.preset.nodes_per_compute,
                                 self.conf.config_file, setup.compute_conf,
                                 run_dir, self.placement)
-        state = None
-        if 'cassandra' in setup.services:
-            state = cassandra_state.CassandraState(self.conf)
-        elif 'mysql' in setup.services:
-            state = mysql_state.MySQLState(self.conf, setup)
+        state = self._state(setup)
         try:
             self.progress('%s, %d hosts: starting the fleet' %
                           (setup.name, hosts))
@@ -141,6 +138,40 @@ class Experiment:
             fleet.stop()
             if state:
                 state.close()
+
+    def _state(self, setup):
+        """The experiment's view of the set-up's store, if it has one."""
+        if 'cassandra' in setup.services:
+            return cassandra_state.CassandraState(self.conf)
+        if 'mysql' in setup.services:
+            return mysql_state.MySQLState(self.conf, setup)
+        return None
+
+    def end_to_end(self, setups):
+        """Each set-up's pass through nova-api (``end_to_end``): records."""
+        passes = []
+        for setup in setups:
+            setup = mysql_state.bind(setup, self.conf)
+            self.progress('%s: booting and deleting %d servers through '
+                          'nova-api' % (setup.name,
+                                        self.preset.end_to_end_servers))
+            state = self._state(setup)
+            try:
+                record = end_to_end.EndToEnd(
+                    setup, self.conf, self.placement, state,
+                    os.path.join(self.run_dir, '%s-e2e' % setup.name),
+                    self.preset.end_to_end_servers,
+                    self.preset.concurrency).run()
+            finally:
+                if state:
+                    state.close()
+            self.progress('  %(active)d ACTIVE (%(fit)d fit), NoValidHost '
+                          '%(novalidhost_true)d true / %(novalidhost_false)d '
+                          'false, %(errors)d errors; left after delete: '
+                          '%(leaked_allocations)d allocations, '
+                          '%(leaked_claims)d claims' % record)
+            passes.append(record)
+        return passes
 
     def _visibility(self, setup, hosts, state):
         """Change-to-read delays of one audit round of every node."""

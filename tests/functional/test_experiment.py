@@ -88,6 +88,23 @@ class TestExperiment(base.TestCase):
             self.assertEqual(0, cassandra['novalidhost_false'], output)
             self.assertGreater(cassandra['cpu_ms']['cassandra'], 0)
             self.assertIn('cassandra / stock at 50 hosts, K=%d' % k, output)
+        # Then each set-up booted and deleted servers through nova-api.
+        passes = {p['setup']: p for p in result['end_to_end']}
+        self.assertEqual({'stock', 'cassandra'}, set(passes), output)
+        for name, e2e in passes.items():
+            self.assertEqual(20, e2e['servers'])
+            self.assertEqual(0, e2e['errors'], e2e['first_errors'])
+            self.assertEqual(e2e['servers'], e2e['active'] +
+                             e2e['novalidhost_true'] +
+                             e2e['novalidhost_false'])
+            self.assertEqual(0, e2e['missing_allocations'], output)
+            self.assertEqual(0, e2e['leaked_allocations'], output)
+        cassandra = passes['cassandra']
+        self.assertEqual(cassandra['fit'], cassandra['active'], output)
+        self.assertEqual([], cassandra['capacity_violations'], output)
+        self.assertEqual([], cassandra['store_offenders'], output)
+        self.assertEqual(0, cassandra['leaked_claims'], output)
+        self.assertIn('End to end through nova-api', output)
         # The progress bar: in a log, a line per tenth of each of 4 runs.
         self.assertEqual(40, output.count('/60 requests, '), output)
         self.assertTrue(os.path.exists(

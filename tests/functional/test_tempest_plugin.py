@@ -7,8 +7,8 @@ nova-conductor, two nova-compute with nova's ``SmallFakeDriver`` and two
 nova-scheduler with the Cassandra host manager and claims.  They use the
 stack's MariaDB, RabbitMQ, placement and Cassandra, in databases, a vhost
 and a keyspace of this run's own.  The stack has no keystone, glance or
-neutron: ``openstack_standins`` answers the few calls made to them (tokens,
-one image, no ports).
+neutron: ``nova_cassandra.experiment.standins`` answers the few calls made
+to them (tokens, one image, no ports).
 """
 
 import os
@@ -27,8 +27,8 @@ from testtools import content
 
 from nova_cassandra.experiment import processes
 from nova_cassandra.experiment import schedulers as schedulers_mod
+from nova_cassandra.experiment import standins
 from tests.functional import base
-from tests.functional import openstack_standins
 
 COMPUTES = 2
 SCHEDULERS = 2
@@ -112,7 +112,7 @@ class TestTempestPlugin(base.TestCase):
         self.addCleanup(self._attach_logs)
         self.api_url = 'http://127.0.0.1:%d' % _free_port()
         self.placement_url = self.stack['placement']['endpoint_override']
-        self.standins = openstack_standins.StandIns(
+        self.standins = standins.StandIns(
             {'compute': self.api_url + '/v2.1',
              'placement': self.placement_url})
         self.standins.start()
@@ -261,7 +261,8 @@ class TestTempestPlugin(base.TestCase):
             start(host, [processes.venv_command('nova-compute')],
                   {'DEFAULT': {'host': host, 'state_path': os.path.join(
                       self.dir, host)}})
-        start('api', [sys.executable, '-m', 'tests.functional.nova_api',
+        start('api', [sys.executable, '-m',
+                      'nova_cassandra.experiment.nova_api',
                       '--bind', self.api_url.split('//')[1]])
         group.wait_for('%d compute providers in placement' % COMPUTES,
                        lambda: len(self._our_providers()) == COMPUTES,
@@ -281,7 +282,7 @@ class TestTempestPlugin(base.TestCase):
         with open(os.path.join(workspace, 'etc', 'tempest.conf'), 'w') as f:
             f.write(TEMPEST_CONF.format(
                 dir=workspace, identity=self.standins.catalog['identity'],
-                image=openstack_standins.IMAGE_ID, flavor=FLAVOR['id'],
+                image=standins.IMAGE_ID, flavor=FLAVOR['id'],
                 schedulers=SCHEDULERS, requests=BOOT_REQUESTS,
                 servers=SERVERS_PER_REQUEST))
         return subprocess.run(

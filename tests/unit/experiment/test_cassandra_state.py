@@ -1,5 +1,6 @@
 import collections
 import time
+import types
 import uuid
 
 import fixtures
@@ -47,3 +48,44 @@ class TestVisibility(testtools.TestCase):
 
         self.assertEqual([0.05, 1.0], sorted(round(d, 2) for d in delays))
         self.assertGreaterEqual(read_seconds, 0)
+
+
+class FakeClaims:
+    """Usage of two nodes with claims; records what is released."""
+
+    def __init__(self, claims_by_node):
+        self.usage = [
+            types.SimpleNamespace(
+                record=types.SimpleNamespace(node_uuid=node),
+                claims=[types.SimpleNamespace(consumer_uuid=c)
+                        for c in consumers])
+            for node, consumers in claims_by_node.items()]
+        self.released = []
+
+    def all_usage(self):
+        return iter(self.usage)
+
+    def release(self, node, consumer):
+        self.released.append((node, consumer))
+
+
+class TestClaimsOfConsumers(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.n1, self.n2 = uuid.uuid4(), uuid.uuid4()
+        self.a, self.b, self.c = (uuid.uuid4() for _ in range(3))
+        self.state = cassandra_state.CassandraState.__new__(
+            cassandra_state.CassandraState)
+        self.state._claims = FakeClaims({self.n1: [self.a, self.b],
+                                         self.n2: [self.c]})
+
+    def test_claimed_names_only_the_asked_consumers_with_claims(self):
+        self.assertEqual({str(self.a), str(self.c)}, self.state.claimed(
+            [str(self.a), str(self.c), str(uuid.uuid4())]))
+        self.assertEqual(set(), self.state.claimed([]))
+
+    def test_release_drops_each_claim_on_its_node(self):
+        self.state.release([str(self.b), str(self.c)])
+        self.assertEqual([(self.n1, self.b), (self.n2, self.c)],
+                         self.state._claims.released)

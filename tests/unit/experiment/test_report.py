@@ -81,3 +81,20 @@ class TestRunsReport(testtools.TestCase):
         report.write_runs_plot(self.RUNS, 'test', path)
         with open(path, 'rb') as f:
             self.assertEqual(b'\x89PNG', f.read(4))
+
+
+class TestEndToEndReport(testtools.TestCase):
+
+    def test_one_row_per_setup(self):
+        passes = [{'setup': 'cassandra', 'servers': 20, 'fit': 14,
+                   'active': 14, 'novalidhost_true': 6,
+                   'novalidhost_false': 0, 'capacity_violations': [],
+                   'store_offenders': [{'node': 'n'}],
+                   'missing_allocations': 0, 'errors': 0,
+                   'boot_seconds': 12.34, 'delete_seconds': 5.0,
+                   'leaked_allocations': 0, 'leaked_claims': 1}]
+        lines = report.end_to_end_table(passes).splitlines()
+        self.assertEqual(2, len(lines))
+        self.assertEqual(['cassandra', '14/20', '(14', 'fit)', '6', '0', '1',
+                          '0', '0', '12.3', '5.0', '0', 'allocations,', '1',
+                          'claims'], lines[1].split())

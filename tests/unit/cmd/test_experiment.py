@@ -1,0 +1,26 @@
+import testtools
+
+from nova_cassandra.cmd import experiment
+
+
+class TestFailed(testtools.TestCase):
+
+    CLEAN_PASS = {'setup': 'cassandra', 'capacity_violations': [],
+                  'errors': 0, 'missing_allocations': 0,
+                  'store_offenders': [], 'leaked_allocations': 0,
+                  'leaked_claims': 0}
+
+    def test_a_clean_pass_or_run_does_not_fail(self):
+        self.assertFalse(experiment._failed(self.CLEAN_PASS))
+        # A set-up that writes no allocations reports None.
+        self.assertFalse(experiment._failed(
+            dict(self.CLEAN_PASS, missing_allocations=None)))
+
+    def test_each_loss_fails_the_experiment(self):
+        for key, value in (('capacity_violations', [{'rp_uuid': 'r'}]),
+                           ('errors', 1), ('missing_allocations', 1),
+                           ('store_offenders', [{'node': 'n'}]),
+                           ('cassandra_offenders', [{'node': 'n'}]),
+                           ('leaked_allocations', 2), ('leaked_claims', 1)):
+            self.assertTrue(experiment._failed(
+                dict(self.CLEAN_PASS, **{key: value})), key)
