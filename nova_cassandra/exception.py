@@ -31,6 +31,14 @@ class InvalidReplication(NovaCassandraError):
                "[cassandra] replication = %(replication)s: %(reason)s")
 
 
+class ReplicationBeyondNodes(NovaCassandraError):
+    msg_fmt = ("Keyspace '%(keyspace)s' not created: [cassandra] "
+               "replication = %(replication)s asks for %(factor)d replicas "
+               "in %(where)s, which has %(nodes)d node(s), and every claim "
+               "needs a quorum of them. Lower the replication factor or "
+               "add nodes first.")
+
+
 class HostNotFound(NovaCassandraError):
     msg_fmt = 'Compute node %(node)s has no host state in Cassandra.'
 

@@ -80,12 +80,58 @@ def version(session, keyspace):
     return max((row.version for row in rows), default=0)
 
 
+def _factor(value):
+    """A replication factor option (``'3'`` or transient ``'3/1'``)."""
+    try:
+        return int(str(value).split('/')[0])
+    except ValueError:
+        return None  # Cassandra refuses it with its own words
+
+
+def replicas_beyond_nodes(hosts, replication):
+    """``(where, factor, nodes)`` of a replication more nodes than exist.
+
+    ``hosts``: the cluster's nodes (the driver's ``Host`` objects).  A
+    keyspace with more replicas than nodes in a datacenter is created, but
+    no quorum write to it succeeds, so no claim ever would.  ``None`` when
+    every datacenter has nodes enough, or the strategy is not one of
+    Cassandra's two.
+    """
+    per_dc = collections.Counter(host.datacenter for host in hosts)
+    options = {k: v for k, v in replication.items() if k != 'class'}
+    strategy = replication.get('class', '').rsplit('.', 1)[-1]
+    if strategy == 'SimpleStrategy':
+        wanted = {'the cluster': (_factor(options.get('replication_factor',
+                                                      0)),
+                                  sum(per_dc.values()))}
+    elif strategy == 'NetworkTopologyStrategy':
+        default = options.pop('replication_factor', None)
+        factors = dict.fromkeys(per_dc, default) if default else {}
+        factors.update(options)
+        wanted = {'datacenter %s' % dc: (_factor(factor), per_dc[dc])
+                  for dc, factor in factors.items()}
+    else:
+        return None
+    for where, (factor, nodes) in sorted(wanted.items()):
+        if factor is not None and factor > nodes:
+            return where, factor, nodes
+    return None
+
+
 def sync(session, keyspace, replication):
     """Create the keyspace if needed and apply the missing migrations.
 
     Returns the list of versions applied.  Raises ``InvalidReplication``
-    when Cassandra refuses ``replication``.
+    when Cassandra refuses ``replication``, and ``ReplicationBeyondNodes``,
+    creating nothing, when it asks more replicas than there are nodes.
     """
+    if session.cluster.metadata.keyspaces.get(keyspace) is None:
+        beyond = replicas_beyond_nodes(session.cluster.metadata.all_hosts(),
+                                       replication)
+        if beyond:
+            raise exception.ReplicationBeyondNodes(
+                keyspace=keyspace, replication=replication,
+                where=beyond[0], factor=beyond[1], nodes=beyond[2])
     try:
         session.execute(
             'CREATE KEYSPACE IF NOT EXISTS %s WITH replication = %s'

@@ -158,6 +158,16 @@ class TestManageRefusesBadInput(StoredState):
          'keyspace = %s\nreplication = class:NetworkTopologyStrategy,'
          'nodc:1' % PROBE, 'db sync', 1,
          'Unrecognized strategy option {nodc}'),
+        # The functional stack's Cassandra is one node in datacenter1.
+        ('replication_factor_above_nodes',
+         'keyspace = %s\nreplication = class:SimpleStrategy,'
+         'replication_factor:3' % PROBE, 'db sync', 1,
+         'asks for 3 replicas in the cluster, which has 1 node(s)'),
+        ('replication_factor_above_datacenter_nodes',
+         'keyspace = %s\nreplication = class:NetworkTopologyStrategy,'
+         'datacenter1:2' % PROBE, 'db sync', 1,
+         'asks for 2 replicas in datacenter datacenter1, which has 1 '
+         'node(s)'),
         ('replication_injection',
          "keyspace = %s\nreplication = class:SimpleStrategy,"
          "replication_factor:1'} AND durable_writes = false" % PROBE,

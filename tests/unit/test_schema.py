@@ -22,3 +22,49 @@ class TestMigrations(testtools.TestCase):
                                      'class': 'SimpleStrategy'}))
         self.assertEqual("{'class': 'x''); DROP'}",
                          schema._replication_cql({'class': "x'); DROP"}))
+
+
+class _Host:
+
+    def __init__(self, datacenter):
+        self.datacenter = datacenter
+
+
+class TestReplicasBeyondNodes(testtools.TestCase):
+
+    HOSTS = [_Host('dc1'), _Host('dc1'), _Host('dc2')]
+
+    def _beyond(self, **replication):
+        return schema.replicas_beyond_nodes(self.HOSTS, replication)
+
+    def test_simple_strategy_counts_every_node(self):
+        self.assertIsNone(self._beyond(
+            **{'class': 'SimpleStrategy', 'replication_factor': '3'}))
+        self.assertEqual(('the cluster', 4, 3), self._beyond(
+            **{'class': 'SimpleStrategy', 'replication_factor': '4'}))
+
+    def test_network_topology_counts_each_datacenter(self):
+        nts = 'org.apache.cassandra.locator.NetworkTopologyStrategy'
+        self.assertIsNone(self._beyond(**{'class': nts, 'dc1': '2',
+                                          'dc2': '1'}))
+        self.assertEqual(('datacenter dc2', 2, 1), self._beyond(
+            **{'class': nts, 'dc1': '2', 'dc2': '2'}))
+        # A datacenter with no node at all.
+        self.assertEqual(('datacenter dc3', 1, 0), self._beyond(
+            **{'class': nts, 'dc3': '1'}))
+        # replication_factor: the factor of every datacenter not named.
+        self.assertEqual(('datacenter dc2', 2, 1), self._beyond(
+            **{'class': nts, 'replication_factor': '2'}))
+        self.assertIsNone(self._beyond(**{'class': nts,
+                                          'replication_factor': '2',
+                                          'dc2': '1'}))
+
+    def test_transient_replicas_count_in_the_factor(self):
+        self.assertEqual(('the cluster', 4, 3), self._beyond(
+            **{'class': 'SimpleStrategy', 'replication_factor': '4/1'}))
+
+    def test_what_cassandra_refuses_itself_is_left_to_it(self):
+        self.assertIsNone(self._beyond(
+            **{'class': 'SimpleStrategy', 'replication_factor': 'three'}))
+        self.assertIsNone(self._beyond(**{'class': 'NoSuchStrategy',
+                                          'replication_factor': '9'}))
