@@ -144,12 +144,8 @@ class CassandraClaims:
 
     def cleanup(self, context, instance_uuids):
         """Release the claims of ``instance_uuids`` (and their allocations)."""
-        consumers = {uuid.UUID(u) for u in instance_uuids}
-        store = self._store()
-        for usage in store.all_usage():
-            for claim in usage.claims:
-                if claim.consumer_uuid in consumers:
-                    store.release(usage.record.node_uuid, claim.consumer_uuid)
+        cassandra_claim.release_all(
+            self._store(), {uuid.UUID(u) for u in instance_uuids})
         if self._conf.placement_allocations != 'off':
             for instance_uuid in instance_uuids:
                 self.placement_client.delete_allocation_for_instance(

@@ -75,3 +75,20 @@ def claim(store, node_uuid, consumer_uuid, resources, ttl):
              consumer_uuid)
     COUNTERS.add('gave_up')
     return False
+
+
+def held_by(store, consumer_uuids):
+    """``(node uuid, consumer uuid)`` of each claim these consumers hold.
+
+    Reads every node's usage once: meant for a few consumers at a time.
+    """
+    wanted = set(consumer_uuids)
+    return [(usage.record.node_uuid, held.consumer_uuid)
+            for usage in store.all_usage() for held in usage.claims
+            if held.consumer_uuid in wanted]
+
+
+def release_all(store, consumer_uuids):
+    """Release every claim these consumers hold, wherever it is."""
+    for node_uuid, consumer_uuid in held_by(store, consumer_uuids):
+        store.release(node_uuid, consumer_uuid)

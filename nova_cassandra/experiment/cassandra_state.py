@@ -83,21 +83,15 @@ class CassandraState:
                     raise RuntimeError('pre-fill does not fit on node %s'
                                        % node)
 
-    def _claims_of(self, consumers):
-        """``(node, consumer)`` uuids of the claims ``consumers`` hold."""
-        wanted = {uuid.UUID(c) for c in consumers}
-        return [(usage.record.node_uuid, claim.consumer_uuid)
-                for usage in self._claims.all_usage()
-                for claim in usage.claims if claim.consumer_uuid in wanted]
-
     def claimed(self, consumers):
         """The consumers among ``consumers`` that hold a claim."""
-        return {str(consumer) for _, consumer in self._claims_of(consumers)}
+        return {str(consumer) for _, consumer in cassandra_claim.held_by(
+            self._claims, {uuid.UUID(c) for c in consumers})}
 
     def release(self, consumers):
         """Release every claim these consumers hold."""
-        for node, consumer in self._claims_of(consumers):
-            self._claims.release(node, consumer)
+        cassandra_claim.release_all(self._claims,
+                                    {uuid.UUID(c) for c in consumers})
 
     def visibility(self, seconds):
         """How long computes' changes take to show in the schedulers' read.

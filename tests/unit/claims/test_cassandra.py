@@ -110,6 +110,18 @@ class TestCassandraClaims(testtools.TestCase):
         self.assertTrue(self._claim())
         claim_resources.assert_not_called()
 
+    def test_cleanup_releases_the_consumers_claims_and_allocations(self):
+        mine, other = uuid.uuid4(), uuid.uuid4()
+        node_a, node_b = self.store.all_usage.return_value
+        node_a.claims = [claims_store.Claim(mine, SMALL, None),
+                         claims_store.Claim(other, SMALL, None)]
+        node_b.claims = [claims_store.Claim(mine, SMALL, None)]
+        self.driver.cleanup('ctx', [str(mine)])
+        self.assertEqual([mock.call(NODE_A, mine), mock.call(NODE_B, mine)],
+                         self.store.release.call_args_list)
+        delete = self.driver.placement_client.delete_allocation_for_instance
+        delete.assert_called_once_with('ctx', str(mine), force=True)
+
 
 class TestMySQLClaims(testtools.TestCase):
     """The same driver bound to the sharded MySQL store and its options."""
