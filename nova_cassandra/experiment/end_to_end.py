@@ -46,7 +46,8 @@ HEADERS = {'X-Auth-Token': 'admin:admin',
            'OpenStack-API-Version': 'compute 2.37'}
 
 
-def _free_port():
+def free_port():
+    """A TCP port on loopback that nothing listens on (yet)."""
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
@@ -108,7 +109,7 @@ class EndToEnd(processes.ProcessGroup):
         self.run_dir = run_dir
         self.servers = servers
         self.concurrency = concurrency
-        self.api = API('http://127.0.0.1:%d' % _free_port())
+        self.api = API('http://127.0.0.1:%d' % free_port())
         # Servers of the pass are found by this name.
         self.name = 'nc-e2e-%s-%s' % (setup.name, uuid.uuid4().hex[:8])
 

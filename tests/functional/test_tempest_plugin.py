@@ -13,7 +13,6 @@ to them (tokens, one image, no ports).
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import requests
 import sqlalchemy
 from testtools import content
 
+from nova_cassandra.experiment import end_to_end
 from nova_cassandra.experiment import processes
 from nova_cassandra.experiment import schedulers as schedulers_mod
 from nova_cassandra.experiment import standins
@@ -85,12 +85,6 @@ ACCOUNTS = """\
 """
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def _run(argv, **kwargs):
     result = subprocess.run(argv, capture_output=True, text=True,
                             timeout=300, **kwargs)
@@ -110,7 +104,8 @@ class TestTempestPlugin(base.TestCase):
         self.run_id = 'nct%s' % uuid.uuid4().hex[:8]
         self.dir = self.useFixture(fixtures.TempDir()).path
         self.addCleanup(self._attach_logs)
-        self.api_url = 'http://127.0.0.1:%d' % _free_port()
+        self.api_url = 'http://127.0.0.1:%d' % end_to_end.free_port()
+        self.api = end_to_end.API(self.api_url)
         self.placement_url = self.stack['placement']['endpoint_override']
         self.standins = standins.StandIns(
             {'compute': self.api_url + '/v2.1',
@@ -234,20 +229,6 @@ class TestTempestPlugin(base.TestCase):
         status = self._manage('nova-cassandra-manage', 'status')
         return int(status.split('Host rows:')[1].split()[0])
 
-    def _api(self, method, path, **kwargs):
-        response = requests.request(
-            method, self.api_url + '/v2.1' + path, timeout=30,
-            headers={'X-Auth-Token': 'admin:admin'}, **kwargs)
-        response.raise_for_status()
-        return response.json()
-
-    def _api_answers(self):
-        try:
-            # nova builds its application on the first request.
-            return requests.get(self.api_url, timeout=60).ok
-        except requests.ConnectionError:
-            return False
-
     def _start_services(self, group):
         def start(name, command, conf=None):
             group.start(processes.Process(
@@ -270,7 +251,7 @@ class TestTempestPlugin(base.TestCase):
         self._manage('nova-manage', 'cell_v2', 'discover_hosts')
         group.wait_for('%d host rows in Cassandra' % COMPUTES,
                        lambda: self._host_rows() == COMPUTES, READY_TIMEOUT)
-        group.wait_for('nova-api', self._api_answers, READY_TIMEOUT)
+        group.wait_for('nova-api', self.api.answers, READY_TIMEOUT)
 
     def _tempest(self):
         workspace = os.path.join(self.dir, 'tempest')
@@ -305,7 +286,7 @@ class TestTempestPlugin(base.TestCase):
             self.dir, self._transport_url())
         self.addCleanup(schedulers.stop)
         schedulers.start_all([], 0, READY_TIMEOUT)
-        self._api('POST', '/flavors', json={'flavor': FLAVOR})
+        self.api.call('POST', '/flavors', json={'flavor': FLAVOR})
 
         started = time.monotonic()
         result = self._tempest()
