@@ -16,7 +16,7 @@ import fixtures
 
 from tests.functional import base
 
-RUN_TIMEOUT = 480
+RUN_TIMEOUT = 600
 
 
 class TestExperiment(base.TestCase):
