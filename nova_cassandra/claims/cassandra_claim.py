@@ -19,6 +19,11 @@ from nova_cassandra.store import hosts
 LOG = logging.getLogger(__name__)
 
 CONFLICT_RETRY_COUNT = 3
+# In the INFO lines a claim logs when it loses a race, as nova's report
+# client logs placement's refusals: the experiment counts them per kind.
+LOST_CAS = 'lost its compare-and-set'
+NO_ROOM = 'no longer has room'
+GAVE_UP = 'changed on every one of'
 
 
 class Counters:
@@ -58,21 +63,24 @@ def claim(store, node_uuid, consumer_uuid, resources, ttl):
     for attempt in range(CONFLICT_RETRY_COUNT + 1):
         usage = store.node_usage(node_uuid)
         if not capacity.fits(usage, resources):
+            LOG.info('Node %s %s for %s.', node_uuid, NO_ROOM, consumer_uuid)
             COUNTERS.add('no_fit')
             return False
         try:
             store.claim(node_uuid, usage.record.generation, consumer_uuid,
                         resources, ttl)
         except exception.HostConflict:
+            LOG.info('Claim for %s on node %s %s (attempt %d of %d).',
+                     consumer_uuid, node_uuid, LOST_CAS, attempt + 1,
+                     CONFLICT_RETRY_COUNT + 1)
             COUNTERS.add('conflicts')
             if attempt < CONFLICT_RETRY_COUNT:
                 COUNTERS.add('retries')
             continue
         COUNTERS.add('claims')
         return True
-    LOG.info('Node %s changed on every one of %d claim attempts for %s; '
-             'trying another host.', node_uuid, CONFLICT_RETRY_COUNT + 1,
-             consumer_uuid)
+    LOG.info('Node %s %s %d claim attempts for %s; trying another host.',
+             node_uuid, GAVE_UP, CONFLICT_RETRY_COUNT + 1, consumer_uuid)
     COUNTERS.add('gave_up')
     return False
 

@@ -15,6 +15,7 @@ import time
 import kombu
 from oslo_log import log as logging
 
+from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.experiment import processes
 
 LOG = logging.getLogger(__name__)
@@ -30,6 +31,10 @@ _UNKNOWN_HOST = re.compile(r"from an unknown host '([^']+)'")
 _CLAIM_REFUSED = 'Failed to save allocation for'
 _GENERATION_CONFLICT = 'placement.concurrent_update'
 _OUT_OF_RETRIES = 'out of retries'
+# nova-cassandra's claims log their lost races in their own words.
+_STORE_CLAIMS = ((cassandra_claim.LOST_CAS, 'generation_conflicts'),
+                 (cassandra_claim.NO_ROOM, 'capacity_conflicts'),
+                 (cassandra_claim.GAVE_UP, 'out_of_retries'))
 
 
 def queue_consumers(transport_url, queue=QUEUE):
@@ -44,7 +49,13 @@ def queue_consumers(transport_url, queue=QUEUE):
 
 
 def claim_conflicts(log_text):
-    """Refused claims in a scheduler log, by kind."""
+    """Refused claims in a scheduler log, by kind.
+
+    Placement's refusals as nova logs them, and the compare-and-set races
+    nova-cassandra's claims drivers log, counted alike: a generation
+    conflict (retried on the same node), a node found full at claim time
+    (the scheduler moves on to its next host) and claims given up.
+    """
     counts = {'generation_conflicts': 0, 'capacity_conflicts': 0,
               'out_of_retries': 0}
     for line in log_text.splitlines():
@@ -54,6 +65,10 @@ def claim_conflicts(log_text):
             counts[kind] += 1
         elif _OUT_OF_RETRIES in line:
             counts['out_of_retries'] += 1
+        else:
+            for words, kind in _STORE_CLAIMS:
+                if words in line:
+                    counts[kind] += 1
     return counts
 
 

@@ -1,6 +1,14 @@
+import logging
+from unittest import mock
+import uuid
+
 import testtools
 
+from nova_cassandra.claims import cassandra_claim
+from nova_cassandra import exception
 from nova_cassandra.experiment import schedulers
+from nova_cassandra.store import claims as claims_store
+from nova_cassandra.store import hosts
 
 LOG = '''\
 2026-01-01 INFO nova.scheduler.host_manager [-] Received a sync request \
@@ -20,7 +28,48 @@ operation claim_resources: out of retries
 '''
 
 
+class _Captured(logging.Handler):
+    """Log lines as a scheduler's log file has them."""
+
+    def __init__(self):
+        super().__init__()
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append('2026-01-01 INFO %s [-] %s' % (
+            record.name, record.getMessage()))
+
+
 class TestClaimConflicts(testtools.TestCase):
+
+    def test_store_claims_races_by_kind(self):
+        store = mock.Mock()
+        full = claims_store.NodeUsage(hosts.HostRecord(
+            node_uuid=uuid.uuid4(), host='h', nodename='n',
+            capacity={'VCPU': 1}, used={'VCPU': 1}, generation=1), [])
+        free = claims_store.NodeUsage(hosts.HostRecord(
+            node_uuid=uuid.uuid4(), host='h', nodename='n',
+            capacity={'VCPU': 4}, used={'VCPU': 0}, generation=1), [])
+        store.claim.side_effect = exception.HostConflict(
+            node='n', expected=1, found=2)
+        captured = _Captured()
+        logger = logging.getLogger(cassandra_claim.__name__)
+        logger.addHandler(captured)
+        self.addCleanup(logger.removeHandler, captured)
+        self.addCleanup(logger.setLevel, logger.level)
+        logger.setLevel(logging.INFO)
+        # Every attempt loses the race, then the node is found full.
+        store.node_usage.return_value = free
+        self.assertFalse(cassandra_claim.claim(
+            store, free.record.node_uuid, uuid.uuid4(), {'VCPU': 1}, 60))
+        store.node_usage.return_value = full
+        self.assertFalse(cassandra_claim.claim(
+            store, full.record.node_uuid, uuid.uuid4(), {'VCPU': 1}, 60))
+        attempts = cassandra_claim.CONFLICT_RETRY_COUNT + 1
+        self.assertEqual({'generation_conflicts': attempts,
+                          'capacity_conflicts': 1, 'out_of_retries': 1},
+                         schedulers.claim_conflicts(
+                             '\n'.join(captured.lines)))
 
     def test_counts_by_kind(self):
         self.assertEqual({'generation_conflicts': 1, 'capacity_conflicts': 1,
