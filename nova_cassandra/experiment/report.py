@@ -34,8 +34,8 @@ RUN_COLUMNS = (
     ('p50 ms', lambda r: '%.0f' % r['latency']['p50_ms']),
     ('p95 ms', lambda r: '%.0f' % r['latency']['p95_ms']),
     ('p99 ms', lambda r: '%.0f' % r['latency']['p99_ms']),
-    ('gen 409', lambda r: r['claims']['generation_conflicts']),
-    ('cap 409', lambda r: r['claims']['capacity_conflicts']),
+    ('gen conflicts', lambda r: r['claims']['generation_conflicts']),
+    ('room taken', lambda r: r['claims']['capacity_conflicts']),
     ('NVH true', lambda r: '%d (%d by design)' % (
         r['novalidhost_true'], r['novalidhost_expected'])),
     ('NVH false', lambda r: r['novalidhost_false']),
