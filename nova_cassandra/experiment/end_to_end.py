@@ -2,9 +2,9 @@
 
 The scheduler runs call ``select_destinations`` directly.  This pass goes
 the way a user's boot goes, for each set-up: nova-api (nova's WSGI
-application under gunicorn, ``noauth2``) takes the boot requests,
-``nova-conductor`` schedules them through K nova-schedulers of the set-up,
-and a small fleet of nova-computes builds the servers with the fleet
+application under gunicorn, its tokens checked by the identity stand-in)
+takes the boot requests, ``nova-conductor`` schedules them through K
+nova-schedulers of the set-up, and a small fleet of nova-computes builds the servers with the fleet
 driver.  The fleet holds fewer servers of the pass's flavor than are
 booted, so the schedulers race for the last room.
 
@@ -40,7 +40,7 @@ FLAVOR = {'name': 'nc-e2e', 'vcpus': 8, 'ram': 32768, 'disk': 100}
 NOVALIDHOST = 'No valid host'
 # Seconds to wait for nova-api, builds and deletes, each.
 TIMEOUT = 180
-# A noauth2 token: user and project admin, with the admin role.
+# A stand-in token: user and project admin, with the admin role.
 HEADERS = {'X-Auth-Token': 'admin:admin',
            # networks='none' is microversion 2.37.
            'OpenStack-API-Version': 'compute 2.37'}
@@ -148,8 +148,17 @@ class EndToEnd(processes.ProcessGroup):
 
     def _services_conf(self, standins):
         """Where nova finds the stand-ins; no quota to hit."""
+        identity = standins.catalog['identity']
         path = os.path.join(self.run_dir, 'services.conf')
         processes.write_conf(path, {
+            # nova 34's API pipeline has keystonemiddleware only.
+            'api': {'auth_strategy': 'keystone'},
+            'keystone_authtoken': {
+                'www_authenticate_uri': identity, 'auth_url': identity,
+                'auth_type': 'password', 'username': 'nova',
+                'password': 'nova', 'project_name': 'service',
+                'user_domain_name': 'Default',
+                'project_domain_name': 'Default'},
             'glance': {'api_servers': standins.catalog['image']},
             'neutron': {'endpoint_override': standins.catalog['network'],
                         'auth_type': 'admin_token', 'token': 'admin:admin'},
