@@ -4,9 +4,9 @@ The scheduler runs call ``select_destinations`` directly.  This pass goes
 the way a user's boot goes, for each set-up: nova-api (nova's WSGI
 application under gunicorn, its tokens checked by the identity stand-in)
 takes the boot requests, ``nova-conductor`` schedules them through K
-nova-schedulers of the set-up, and a small fleet of nova-computes builds the servers with the fleet
-driver.  The fleet holds fewer servers of the pass's flavor than are
-booted, so the schedulers race for the last room.
+nova-schedulers of the set-up, and a small fleet of nova-computes builds
+the servers with the fleet driver.  The fleet holds fewer servers of the
+pass's flavor than are booted, so the schedulers race for the last room.
 
 With every server ACTIVE or in ERROR, placement's records are checked as
 after a run (no provider over capacity, every ACTIVE server's allocation
