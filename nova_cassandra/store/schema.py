@@ -108,8 +108,9 @@ def replicas_beyond_nodes(hosts, replication):
         default = options.pop('replication_factor', None)
         factors = dict.fromkeys(per_dc, default) if default else {}
         factors.update(options)
+        # A datacenter the cluster does not know Cassandra refuses itself.
         wanted = {'datacenter %s' % dc: (_factor(factor), per_dc[dc])
-                  for dc, factor in factors.items()}
+                  for dc, factor in factors.items() if dc in per_dc}
     else:
         return None
     for where, (factor, nodes) in sorted(wanted.items()):

@@ -49,9 +49,8 @@ class TestReplicasBeyondNodes(testtools.TestCase):
                                           'dc2': '1'}))
         self.assertEqual(('datacenter dc2', 2, 1), self._beyond(
             **{'class': nts, 'dc1': '2', 'dc2': '2'}))
-        # A datacenter with no node at all.
-        self.assertEqual(('datacenter dc3', 1, 0), self._beyond(
-            **{'class': nts, 'dc3': '1'}))
+        # A datacenter the cluster does not know: Cassandra refuses it.
+        self.assertIsNone(self._beyond(**{'class': nts, 'dc3': '1'}))
         # replication_factor: the factor of every datacenter not named.
         self.assertEqual(('datacenter dc2', 2, 1), self._beyond(
             **{'class': nts, 'replication_factor': '2'}))

@@ -126,14 +126,19 @@ class ConcurrentBootTest(api_version_utils.BaseMicroversionTest,
             time.sleep(CONF.compute.build_interval)
 
     def _inventories(self):
-        """``{provider name: (uuid, {resource class: inventory})}``"""
+        """``{node: (provider uuid, {resource class: inventory})}``
+
+        Of this cloud's compute nodes only: placement may serve others.
+        """
+        nodes = {h['hypervisor_hostname'] for h in
+                 self.hypervisor_client.list_hypervisors()['hypervisors']}
         providers = self.providers_client.list_resource_providers()[
             'resource_providers']
         return {p['name']: (p['uuid'],
                             self.providers_client
                             .list_resource_provider_inventories(
                                 p['uuid'])['inventories'])
-                for p in providers}
+                for p in providers if p['name'] in nodes}
 
     def _placement_overuse(self, inventories):
         over = []
