@@ -16,7 +16,7 @@ import fixtures
 
 from tests.functional import base
 
-RUN_TIMEOUT = 600
+RUN_TIMEOUT = 900
 
 
 class TestExperiment(base.TestCase):
