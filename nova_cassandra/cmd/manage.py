@@ -78,6 +78,11 @@ def status():
     schema.check(session, keyspace)
     store = hosts.HostStore(session, keyspace)
     print('Host rows:      %d' % sum(1 for _ in store.list()))
+    heartbeats = store.heartbeats()
+    oldest = min(heartbeats.items(), key=lambda item: item[1], default=None)
+    print('Heartbeats:     %d compute service(s)%s' % (
+        len(heartbeats),
+        ', oldest %s at %s UTC' % oldest if oldest else ''))
 
 
 def hosts_backfill():

@@ -71,10 +71,12 @@ def _plugin(name, backend, store_conf, placement_allocations,
             'compute': {'resource_tracker_hooks': backend},
             'filter_scheduler': {'track_instance_changes': False},
             group: dict(store_conf),
-            # The host rows are the computes' heartbeat: the audit must
-            # publish them more often than service_down_time (60 s), from
-            # the start (nova delays periodic tasks by up to 60 s).
-            'DEFAULT': {'update_resources_interval': 20,
+            # Each report to the service group is the compute's heartbeat
+            # in the store.  The audit republishes every node (and the
+            # service's status) every 20 s, from the start (nova delays
+            # periodic tasks by up to 60 s): what visibility measures.
+            'DEFAULT': {'servicegroup_report_hooks': backend,
+                        'update_resources_interval': 20,
                         'periodic_fuzzy_delay': 0}},
         services=(backend,),
         writes_placement=placement_allocations != 'off')

@@ -9,10 +9,12 @@ Enabled in nova-scheduler's nova.conf with::
     # Instance lists come with the host rows: computes need not cast them.
     track_instance_changes = false
 
-Each scheduling request reads the host rows once, in pages, at
-``[cassandra] read_consistency``, in place of the compute nodes and services
-stock nova reads from every cell database; the ``ComputeNode`` objects are
-those the computes published (see ``nova_cassandra.compute.host_record``).
+Each scheduling request reads the host rows and the computes' heartbeats
+once, in pages, at ``[cassandra] read_consistency``, in place of the compute
+nodes and services stock nova reads from every cell database; the
+``ComputeNode`` objects are those the computes published (see
+``nova_cassandra.compute.host_record``), and a compute was last heard from
+at its newest heartbeat or host row (see ``nova_cassandra.compute.heartbeat``).
 Aggregates and cell mappings are kept as stock nova keeps them; nothing is
 read from the cell databases per request, and the computes' instance-info
 casts are not needed.  Stock filters and weighers run unchanged on the
@@ -71,8 +73,10 @@ class CassandraHostManager(host_manager.HostManager):
         """
         wanted = None if compute_uuids is None else set(compute_uuids)
         try:
-            rows = [row for row in self.backend.hosts.get_store().rows()
+            store = self.backend.hosts.get_store()
+            rows = [row for row in store.rows()
                     if wanted is None or str(row.node_uuid) in wanted]
+            heartbeats = store.heartbeats()
         except self.backend.unavailable as e:
             raise nova_exception.NoValidHost(
                 reason='host state cannot be read from the %s store: %s'
@@ -92,14 +96,15 @@ class CassandraHostManager(host_manager.HostManager):
                 continue
             compute, service, node_instances = self._decoded(row)
             computes[cell.uuid].append(compute)
-            # One nova-compute writes all of its nodes' rows: it was last
-            # heard from at the newest of them, as its service record says.
+            # One nova-compute writes its heartbeat and all of its nodes'
+            # rows: it was last heard from at the newest of them.
             seen = services.get(row.host)
-            if seen is None or row.updated_at > seen['updated_at']:
+            last = max(filter(None, (row.updated_at,
+                                     heartbeats.get(row.host))))
+            if seen is None or last > seen['updated_at']:
                 services[row.host] = dict(
                     service, host=row.host, binary='nova-compute',
-                    last_seen_up=row.updated_at, created_at=row.updated_at,
-                    updated_at=row.updated_at)
+                    last_seen_up=last, created_at=last, updated_at=last)
             instances.setdefault(row.host, set()).update(node_instances)
         # Replaced per host: a concurrent request sees the newest list.
         self._host_instances.update(instances)

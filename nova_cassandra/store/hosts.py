@@ -51,6 +51,13 @@ _GET = ('SELECT DISTINCT %s FROM {ks}.compute_nodes WHERE node_uuid = ?'
 
 _LIST = 'SELECT DISTINCT %s FROM {ks}.compute_nodes' % ', '.join(_NODE_COLUMNS)
 
+# A compute service reported its state to nova's service group.
+_REPORT = """
+INSERT INTO {ks}.compute_services (host, reported_at)
+VALUES (?, toTimestamp(now()))"""
+
+_HEARTBEATS = 'SELECT host, reported_at FROM {ks}.compute_services'
+
 _PAGE_SIZE = 1000
 
 # Amounts are bigint columns; names are as long as nova's own columns allow.
@@ -133,6 +140,8 @@ class HostStore:
         self._get = prepare(_GET, session_mod.FAST_READ)
         self._get_latest = prepare(_GET, session_mod.WRITE)
         self._list = prepare(_LIST, session_mod.FAST_READ)
+        self._report = prepare(_REPORT, session_mod.WRITE)
+        self._heartbeats = prepare(_HEARTBEATS, session_mod.FAST_READ)
 
     def _execute(self, prepared, params):
         statement, profile = prepared
@@ -215,6 +224,17 @@ class HostStore:
         """Every node's state, read in pages at ``read_consistency``."""
         for row in self.rows():
             yield HostRecord.from_row(row)
+
+    def report(self, host):
+        """Record that compute service ``host`` is alive, as of now."""
+        self._execute(self._report, (host,))
+
+    def heartbeats(self):
+        """``{host: when it last reported}`` of every compute service."""
+        statement, profile = self._heartbeats
+        statement.fetch_size = _PAGE_SIZE
+        return {row.host: row.reported_at for row in self.session.execute(
+            statement, execution_profile=profile)}
 
 
 _STORE = None

@@ -44,6 +44,16 @@ MIGRATIONS = (
         ) WITH comment = 'nova-cassandra: host state and claims'
         """,
     ]),
+    # One row per nova-compute, written each time it reports to nova's
+    # service group: its liveness, whatever its resource audits do.
+    Migration(2, 'compute services heartbeat, one row per host', [
+        """
+        CREATE TABLE IF NOT EXISTS {ks}.compute_services (
+            host text PRIMARY KEY,
+            reported_at timestamp
+        ) WITH comment = 'nova-cassandra: compute services heartbeat'
+        """,
+    ]),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -179,6 +179,23 @@ class ClaimStoreTests:
                           cassandra_claim.claim, self.claims, uuid.uuid4(),
                           uuid.uuid4(), ONE_VCPU, 300)
 
+    def test_heartbeat_is_each_computes_last_report(self):
+        self.assertEqual({}, self.hosts.heartbeats())
+        self.hosts.report('compute1')
+        first = self.hosts.heartbeats()['compute1']
+        time.sleep(0.01)
+        self.hosts.report('compute2')
+        self.hosts.report('compute1')
+        beats = self.hosts.heartbeats()
+        self.assertEqual({'compute1', 'compute2'}, set(beats))
+        self.assertGreater(beats['compute1'], first)
+        # The host manager compares heartbeats with host rows: one clock,
+        # the store's.
+        node = self._create(1)
+        self.assertGreaterEqual(
+            self.hosts.get(node.node_uuid, latest=True).updated_at,
+            beats['compute1'])
+
 
 class TestClaims(ClaimStoreTests, base.TestCase):
 

@@ -74,6 +74,8 @@ class TestDevstackPlugin(base.TestCase):
         cpu = self._ini(self.cpu_conf)
         self.assertEqual('cassandra',
                          cpu['compute']['resource_tracker_hooks'])
+        self.assertEqual('cassandra',
+                         cpu['DEFAULT']['servicegroup_report_hooks'])
         self.assertEqual('20', cpu['DEFAULT']['update_resources_interval'])
         self.assertEqual('0', cpu['DEFAULT']['periodic_fuzzy_delay'])
 

@@ -10,6 +10,7 @@ import uuid
 
 import fixtures
 
+from nova_cassandra.store import schema
 from tests.functional import base
 
 
@@ -34,14 +35,16 @@ class TestManage(base.TestCase):
 
         sync = self._manage(options, 'db', 'sync')
         self.assertEqual(0, sync.returncode, sync.stderr)
-        self.assertIn('Applied schema migrations: 1', sync.stdout)
+        self.assertIn('Applied schema migrations: %s' % ', '.join(
+            str(m.version) for m in schema.MIGRATIONS), sync.stdout)
         self.addCleanup(base.cassandra_keyspace_drop, keyspace)
 
         version = self._manage(options, 'db', 'version')
-        self.assertEqual('1', version.stdout.strip())
+        self.assertEqual(str(schema.LATEST), version.stdout.strip())
 
         status = self._manage(options, 'status')
         self.assertEqual(0, status.returncode, status.stderr)
         self.assertIn('Cassandra 5.0', status.stdout)
         self.assertIn("'replication_factor': '1'", status.stdout)
         self.assertIn('Host rows:      0', status.stdout)
+        self.assertIn('Heartbeats:     0 compute service(s)\n', status.stdout)

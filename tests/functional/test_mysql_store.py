@@ -283,6 +283,24 @@ class TestSchemaChecks(base.TestCase):
                               db.database.check)
         self.assertIn("run 'nova-cassandra-manage mysql sync'", str(e))
 
+    def test_upgrade_from_version_1_keeps_host_rows(self):
+        db = self.useFixture(MySQLDatabase(2))
+        store = sql_hosts.HostStore(db.database)
+        node = store.create(test_claims._node(4))
+        # What version 1 left: no heartbeat table.
+        db.execute('DROP TABLE %s.compute_services' % db.name)
+        db.execute('DELETE FROM %s.schema_migrations WHERE version = 2'
+                   % db.name)
+        e = self.assertRaises(exception.MySQLSchemaMismatch,
+                              db.database.check)
+        self.assertIn("run 'nova-cassandra-manage mysql sync'", str(e))
+        with db.database.writer() as connection:
+            self.assertEqual([2], schema.sync(connection, 2))
+        db.database.check()
+        self.assertEqual(node.capacity, store.get(node.node_uuid).capacity)
+        store.report('compute1')
+        self.assertEqual({'compute1'}, set(store.heartbeats()))
+
     def test_unreachable_server_is_named(self):
         url = _server_url().set(port=1, database='x')
         database = database_mod.Database(mysql_options(

@@ -1,8 +1,10 @@
 """Schema migrations and the version check on a real Cassandra."""
 
 from nova_cassandra import exception
+from nova_cassandra.store import hosts
 from nova_cassandra.store import schema
 from tests.functional import base
+from tests.functional import test_claims
 
 
 class TestSchema(base.TestCase):
@@ -44,6 +46,24 @@ class TestSchema(base.TestCase):
         self.assertIn('db sync', str(e))
         self.assertEqual(list(range(1, schema.LATEST + 1)), self._sync())
         schema.check(self.ks.session, self.ks.keyspace)
+
+    def test_upgrade_from_version_1_keeps_host_rows(self):
+        store = hosts.HostStore(self.ks.session, self.ks.keyspace)
+        node = store.create(test_claims._node(4))
+        # What version 1 left: no heartbeat table.
+        self.ks.session.execute('DROP TABLE %s.compute_services'
+                                % self.ks.keyspace)
+        self.ks.session.execute('DELETE FROM %s.schema_migrations '
+                                'WHERE version = 2' % self.ks.keyspace)
+        e = self.assertRaises(exception.SchemaVersionMismatch, schema.check,
+                              self.ks.session, self.ks.keyspace)
+        self.assertIn('db sync', str(e))
+        self.assertEqual([2], self._sync())
+        schema.check(self.ks.session, self.ks.keyspace)
+        self.assertEqual(node.capacity,
+                         store.get(node.node_uuid, latest=True).capacity)
+        store.report('compute1')
+        self.assertEqual({'compute1'}, set(store.heartbeats()))
 
     def test_missing_keyspace(self):
         self.assertRaises(exception.KeyspaceNotFound, schema.check,

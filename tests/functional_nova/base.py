@@ -34,6 +34,7 @@ class CassandraIntegratedTestBase(integrated_helpers._IntegratedTestBase):
         self.flags(host_manager='cassandra', claims_driver='cassandra',
                    group='scheduler')
         self.flags(resource_tracker_hooks=['cassandra'], group='compute')
+        self.flags(servicegroup_report_hooks=['cassandra'])
         self.flags(track_instance_changes=False, group='filter_scheduler')
         super()._setup_services()
         self.store = hosts.HostStore(self.ks.session, self.ks.keyspace)

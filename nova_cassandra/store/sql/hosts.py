@@ -10,11 +10,13 @@ import dataclasses
 from oslo_db import exception as db_exc
 from oslo_serialization import jsonutils
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
 from nova_cassandra.store import hosts
 from nova_cassandra.store.sql import database as database_mod
+from nova_cassandra.store.sql import schema
 
 CONF = nc_conf.CONF
 
@@ -144,6 +146,26 @@ class HostStore:
         """Every node's state."""
         for row in self.rows():
             yield HostRecord.from_row(row)
+
+    def report(self, host):
+        """Record that compute service ``host`` is alive, as of now."""
+        services = schema.COMPUTE_SERVICES
+        with self.database.writer() as connection:
+            # INSERT INTO compute_services (host, reported_at)
+            # VALUES (?, UTC_TIMESTAMP(6))
+            # ON DUPLICATE KEY UPDATE reported_at = UTC_TIMESTAMP(6)
+            connection.execute(
+                mysql.insert(services)
+                .values(host=host, reported_at=database_mod.NOW)
+                .on_duplicate_key_update(reported_at=database_mod.NOW))
+
+    def heartbeats(self):
+        """``{host: when it last reported}`` of every compute service."""
+        services = schema.COMPUTE_SERVICES
+        with self.database.reader() as connection:
+            # SELECT host, reported_at FROM compute_services
+            return dict(connection.execute(
+                sa.select(services.c.host, services.c.reported_at)).all())
 
 
 def get_store():

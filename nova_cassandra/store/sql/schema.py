@@ -35,6 +35,15 @@ _SHARDS_TBL = sa.Table(
 
 Shard = collections.namedtuple('Shard', 'nodes claims')
 
+# One row per nova-compute, written each time it reports to nova's service
+# group: its liveness, whatever its resource audits do.  Not sharded: one
+# small row per compute, read whole by every scheduling request.
+COMPUTE_SERVICES = sa.Table(
+    'compute_services', sa.MetaData(),
+    sa.Column('host', sa.String(255), primary_key=True),
+    sa.Column('reported_at', mysql.DATETIME(fsp=6), nullable=False),
+    mysql_engine='InnoDB')
+
 
 def shard_tables(shard):
     """The (``compute_nodes_<shard>``, ``claims_<shard>``) tables."""
@@ -74,11 +83,17 @@ def _create_shards(connection, shards):
         connection.execute(_SHARDS_TBL.insert().values(shard=shard))
 
 
+def _create_compute_services(connection, shards):
+    COMPUTE_SERVICES.create(connection, checkfirst=True)
+
+
 Migration = collections.namedtuple('Migration', 'version description apply')
 
 MIGRATIONS = (
     Migration(1, 'compute node state and claims, sharded by node',
               _create_shards),
+    Migration(2, 'compute services heartbeat, one row per host',
+              _create_compute_services),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -26,6 +26,8 @@ class TestMySQLSetups(testtools.TestCase):
                              setup.scheduler_conf['scheduler'])
             self.assertEqual('mysql', setup.compute_conf['compute'][
                 'resource_tracker_hooks'])
+            self.assertEqual('mysql', setup.compute_conf['DEFAULT'][
+                'servicegroup_report_hooks'])
             for overrides in (setup.scheduler_conf, setup.compute_conf):
                 self.assertEqual(shards, overrides['mysql_store']['shards'])
 
