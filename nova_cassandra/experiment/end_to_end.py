@@ -148,21 +148,10 @@ class EndToEnd(processes.ProcessGroup):
 
     def _services_conf(self, standins):
         """Where nova finds the stand-ins; no quota to hit."""
-        identity = standins.catalog['identity']
         path = os.path.join(self.run_dir, 'services.conf')
-        processes.write_conf(path, {
-            # nova 34's API pipeline has keystonemiddleware only.
-            'api': {'auth_strategy': 'keystone'},
-            'keystone_authtoken': {
-                'www_authenticate_uri': identity, 'auth_url': identity,
-                'auth_type': 'password', 'username': 'nova',
-                'password': 'nova', 'project_name': 'service',
-                'user_domain_name': 'Default',
-                'project_domain_name': 'Default'},
-            'glance': {'api_servers': standins.catalog['image']},
-            'neutron': {'endpoint_override': standins.catalog['network'],
-                        'auth_type': 'admin_token', 'token': 'admin:admin'},
-            'quota': {'instances': -1, 'cores': -1, 'ram': -1}})
+        processes.write_conf(path, dict(
+            standins.nova_conf(),
+            quota={'instances': -1, 'cores': -1, 'ram': -1}))
         return path
 
     def _boot_check_delete(self, fleet):

@@ -59,6 +59,25 @@ class StandIns(http.server.ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
 
+    def nova_conf(self):
+        """nova.conf sections that point nova's services at the stand-ins.
+
+        nova 34's API pipeline has keystonemiddleware only: nova-api checks
+        tokens with the identity stand-in, as the ``nova`` service user.
+        """
+        identity = self.catalog['identity']
+        return {
+            'api': {'auth_strategy': 'keystone'},
+            'keystone_authtoken': {
+                'www_authenticate_uri': identity, 'auth_url': identity,
+                'auth_type': 'password', 'username': 'nova',
+                'password': 'nova', 'project_name': 'service',
+                'user_domain_name': 'Default',
+                'project_domain_name': 'Default'},
+            'glance': {'api_servers': self.catalog['image']},
+            'neutron': {'endpoint_override': self.catalog['network'],
+                        'auth_type': 'admin_token', 'token': 'admin:admin'}}
+
     def token(self, token):
         user, _sep, project = token.partition(':')
         now = datetime.datetime.now(datetime.timezone.utc)

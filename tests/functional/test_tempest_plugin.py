@@ -133,26 +133,16 @@ class TestTempestPlugin(base.TestCase):
         return urllib.parse.urlunsplit(url._replace(path='/' + self.run_id))
 
     def _nova_conf(self):
-        identity = self.standins.catalog['identity']
-        return {
+        return dict(self.standins.nova_conf(), **{
             'DEFAULT': {'transport_url': self._transport_url(),
                         'compute_driver': 'fake.SmallFakeDriver',
+                        'servicegroup_report_hooks': 'cassandra',
                         'update_resources_interval': 20,
                         'periodic_fuzzy_delay': 0},
-            'api': {'auth_strategy': 'keystone'},
             'api_database': {'connection': self._db_url(
                 self.run_id + '_api').render_as_string(False)},
             'database': {'connection': self._db_url(
                 self.run_id).render_as_string(False)},
-            'keystone_authtoken': {
-                'www_authenticate_uri': identity, 'auth_url': identity,
-                'auth_type': 'password', 'username': 'nova',
-                'password': 'nova', 'project_name': 'service',
-                'user_domain_name': 'Default',
-                'project_domain_name': 'Default'},
-            'glance': {'api_servers': self.standins.catalog['image']},
-            'neutron': {'endpoint_override': self.standins.catalog['network'],
-                        'auth_type': 'admin_token', 'token': 'admin:admin'},
             'quota': {'instances': -1, 'cores': -1, 'ram': -1},
             'cassandra': {'keyspace': self.run_id},
             'scheduler': {'host_manager': 'cassandra',
@@ -161,7 +151,7 @@ class TestTempestPlugin(base.TestCase):
             'compute': {'resource_tracker_hooks': 'cassandra'},
             'oslo_concurrency': {'lock_path': os.path.join(self.dir,
                                                            'lock')},
-        }
+        })
 
     def _manage(self, command, *args):
         argv = [processes.venv_command(command)]
@@ -225,9 +215,10 @@ class TestTempestPlugin(base.TestCase):
                 self._placement('DELETE', '/allocations/%s' % consumer)
             self._placement('DELETE', '/resource_providers/%s' % rp)
 
-    def _host_rows(self):
+    def _status(self, line):
+        """The count ``nova-cassandra-manage status`` gives on ``line``."""
         status = self._manage('nova-cassandra-manage', 'status')
-        return int(status.split('Host rows:')[1].split()[0])
+        return int(status.split(line + ':')[1].split()[0])
 
     def _start_services(self, group):
         def start(name, command, conf=None):
@@ -250,7 +241,12 @@ class TestTempestPlugin(base.TestCase):
                        READY_TIMEOUT)
         self._manage('nova-manage', 'cell_v2', 'discover_hosts')
         group.wait_for('%d host rows in Cassandra' % COMPUTES,
-                       lambda: self._host_rows() == COMPUTES, READY_TIMEOUT)
+                       lambda: self._status('Host rows') == COMPUTES,
+                       READY_TIMEOUT)
+        # nova-compute's reports to the service group, through the hook.
+        group.wait_for('%d heartbeats in Cassandra' % COMPUTES,
+                       lambda: self._status('Heartbeats') == COMPUTES,
+                       READY_TIMEOUT)
         group.wait_for('nova-api', self.api.answers, READY_TIMEOUT)
 
     def _tempest(self):
