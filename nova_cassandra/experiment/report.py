@@ -36,6 +36,8 @@ RUN_COLUMNS = (
     ('p99 ms', lambda r: '%.0f' % r['latency']['p99_ms']),
     ('gen conflicts', lambda r: r['claims']['generation_conflicts']),
     ('room taken', lambda r: r['claims']['capacity_conflicts']),
+    # Host states ComputeFilter dropped: their compute was not heard from.
+    ('seen down', lambda r: r.get('computes_down', '-')),
     ('NVH true', lambda r: '%d (%d by design)' % (
         r['novalidhost_true'], r['novalidhost_expected'])),
     ('NVH false', lambda r: r['novalidhost_false']),

@@ -221,6 +221,7 @@ class Experiment:
                 done=progress.Bar(len(self.stream)).step)
             cpu_ms = window.stop()
             conflicts = schedulers.claim_conflicts()
+            down = schedulers.computes_down()
         finally:
             schedulers.stop()
         inventories, allocations = checker.read(self.placement,
@@ -237,6 +238,7 @@ class Experiment:
             fleet.inventories, inventories)
         if not setup.writes_placement:
             verdict['missing_allocations'] = None
+        verdict['computes_down'] = down
         return _record(setup.name, k, outcomes, seconds, cpu_ms, conflicts,
                        verdict)
 

@@ -8,6 +8,7 @@ host's instances from the database, the second marks them up to date, and
 only then does it stop querying the instances table per host per request.
 """
 
+import collections
 import os
 import re
 import time
@@ -35,6 +36,9 @@ _OUT_OF_RETRIES = 'out of retries'
 _STORE_CLAIMS = ((cassandra_claim.LOST_CAS, 'generation_conflicts'),
                  (cassandra_claim.NO_ROOM, 'capacity_conflicts'),
                  (cassandra_claim.GAVE_UP, 'out_of_retries'))
+# nova's ComputeFilter, for each host state of a compute the service group
+# calls down.
+_NOT_HEARD_FROM = 'has not been heard from in a while'
 
 
 def queue_consumers(transport_url, queue=QUEUE):
@@ -70,6 +74,11 @@ def claim_conflicts(log_text):
                 if words in line:
                     counts[kind] += 1
     return counts
+
+
+def computes_down(log_text):
+    """Host states a scheduler log shows ComputeFilter dropped as down."""
+    return sum(1 for line in log_text.splitlines() if _NOT_HEARD_FROM in line)
 
 
 class Schedulers(processes.ProcessGroup):
@@ -126,11 +135,18 @@ class Schedulers(processes.ProcessGroup):
         self.marks = {p.name: os.path.getsize(p.log_path)
                       for p in self.processes}
 
+    def _logs(self):
+        """Each scheduler's log text since ``mark()``."""
+        return [process.log_text(self.marks.get(process.name, 0))
+                for process in self.processes]
+
     def claim_conflicts(self):
         """Refused claims logged by every scheduler since ``mark()``."""
-        total = {}
-        for process in self.processes:
-            text = process.log_text(self.marks.get(process.name, 0))
-            for kind, n in claim_conflicts(text).items():
-                total[kind] = total.get(kind, 0) + n
-        return total
+        total = collections.Counter()
+        for text in self._logs():
+            total.update(claim_conflicts(text))
+        return dict(total)
+
+    def computes_down(self):
+        """Host states every scheduler dropped as down since ``mark()``."""
+        return sum(computes_down(text) for text in self._logs())

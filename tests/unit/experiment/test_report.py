@@ -12,6 +12,7 @@ def _run(setup, k, rate, p99):
             'latency': {'p50_ms': 10.0, 'p95_ms': 20.0, 'p99_ms': p99},
             'claims': {'generation_conflicts': 2, 'capacity_conflicts': 1,
                        'out_of_retries': 0},
+            'computes_down': 3,
             'novalidhost_true': 5, 'novalidhost_expected': 5,
             'novalidhost_false': 0, 'capacity_violations': [], 'errors': 0,
             'cpu_ms_per_placement': {'schedulers': 12.5, 'placement': 3.0,
@@ -27,7 +28,8 @@ class TestRunsReport(testtools.TestCase):
         self.assertEqual(3, len(lines))
         self.assertIn('place/s', lines[0])
         self.assertEqual(['stock', '50', '2', '95/100', '25.5', '10', '20',
-                          '150', '2', '1', '5', '(5', 'by', 'design)', '0',
+                          '150', '2', '1', '3', '5', '(5', 'by', 'design)',
+                          '0',
                           '0', '0'], lines[2].split())
 
     def test_cpu_table(self):

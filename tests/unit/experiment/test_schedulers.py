@@ -81,6 +81,14 @@ class TestClaimConflicts(testtools.TestCase):
                           'out_of_retries': 0},
                          schedulers.claim_conflicts('INFO all good\n'))
 
+    def test_computes_down(self):
+        self.assertEqual(2, schedulers.computes_down(
+            'WARNING nova.scheduler.filters.compute_filter [-] (c1, n1) '
+            'ram: 1 has not been heard from in a while\n'
+            'INFO all good\n'
+            'WARNING nova.scheduler.filters.compute_filter [-] (c1, n2) '
+            'ram: 1 has not been heard from in a while\n'))
+
     def test_unknown_host_pattern(self):
         self.assertEqual(['nc-exp-compute-0'],
                          schedulers._UNKNOWN_HOST.findall(LOG))
