@@ -28,7 +28,8 @@ hunk applies only where its whole context matches.
 No operation leaves a half-patched tree: the series is first applied (or
 reverted) in a scratch copy of the files it touches, and only when every
 patch went through are the results written into the tree, all of them or,
-should a write fail, none.
+should a write fail, none.  A tree with only the series' first patches
+(applied by an older nova-cassandra with fewer of them) gets the rest.
 """
 
 import collections
@@ -355,20 +356,38 @@ def _write_all(tree, contents):
 
 
 def _series_state(tree, series):
-    """Whether the series' files are patched, and what would flip that.
+    """How many of the series' patches the files have, and the flips.
 
-    The second item holds the reverted files when they are patched, the
-    patched ones if not. Raises ``PatchConflict`` when the series neither
-    applies nor reverts.
+    Returns ``(applied, forward, backward)``: the tree has the series' first
+    ``applied`` patches (none, all, or a leading part: what an older
+    nova-cassandra with fewer patches applied), ``forward`` the files with
+    the rest applied (None when none is left) and ``backward`` with those
+    reverted (None when there are none).  Raises ``PatchConflict`` when no
+    leading part of the series reverts with the rest applying.
     """
     try:
-        return False, _run_series(tree, series, reverse=False)
-    except _PatchFailed as forward:
+        return 0, _run_series(tree, series, reverse=False), None
+    except _PatchFailed as e:
+        forward = e
+    backward = None
+    for applied in range(len(series), 0, -1):
         try:
-            return True, _run_series(tree, series, reverse=True)
-        except _PatchFailed as backward:
-            raise exception.PatchConflict(
-                tree=tree.describe(), forward=forward, backward=backward)
+            reverted = _run_series(tree, series[:applied], reverse=True)
+            rest = (_run_series(tree, series[applied:], reverse=False)
+                    if applied < len(series) else None)
+        except _PatchFailed as e:
+            backward = backward or e
+            continue
+        return applied, rest, reverted
+    raise exception.PatchConflict(
+        tree=tree.describe(), forward=forward, backward=backward)
+
+
+def _without_entry_points(text):
+    """``entry_points.txt`` text without a block any series added."""
+    return re.sub(r'\n%s.*?%s' % (re.escape(_ENTRY_POINTS_BEGIN),
+                                  re.escape(_ENTRY_POINTS_END)),
+                  '', text, flags=re.DOTALL)
 
 
 def _entry_points_state(tree, series):
@@ -385,10 +404,17 @@ def check(tree, series):
     """Whether the series is applied (True) or applies cleanly (False).
 
     Raises ``PatchConflict`` when the tree is in neither state and
-    ``PatchSeriesPartlyApplied`` when its files and its entry points
-    metadata disagree (``apply`` and ``revert`` mend that).
+    ``PatchSeriesPartlyApplied`` when it has only the series' first patches
+    or its files and its entry points metadata disagree (``apply`` and
+    ``revert`` mend both).
     """
-    applied, _ = _series_state(tree, series)
+    count, _, _ = _series_state(tree, series)
+    if 0 < count < len(series):
+        raise exception.PatchSeriesPartlyApplied(
+            tree=tree.describe(), reason='it has the first %d of the '
+            'series\' %d patches, not %s' % (count, len(series),
+                                             series[count].name))
+    applied = count == len(series)
     listed, _, _ = _entry_points_state(tree, series)
     if listed is not None and listed != applied:
         raise exception.PatchSeriesPartlyApplied(
@@ -433,22 +459,24 @@ def _write_with_entry_points(tree, changes):
 
 
 def apply(tree, series):
-    """Apply the series; False when it already was."""
-    applied, patched = _series_state(tree, series)
-    changes = {} if applied else patched
+    """Apply the series, or the part not applied; False when it was."""
+    _, patched, _ = _series_state(tree, series)
+    changes = patched or {}
     listed, text, block = _entry_points_state(tree, series)
     if listed is False:
-        changes[tree.entry_points_file] = (text + block).encode()
+        changes[tree.entry_points_file] = (
+            _without_entry_points(text) + block).encode()
     _write_with_entry_points(tree, changes)
     return bool(changes)
 
 
 def revert(tree, series):
-    """Revert the series; False when it was not applied."""
-    applied, reverted = _series_state(tree, series)
-    changes = reverted if applied else {}
-    listed, text, block = _entry_points_state(tree, series)
-    if listed:
-        changes[tree.entry_points_file] = text.replace(block, '').encode()
+    """Revert the series, or its part applied; False when none was."""
+    _, _, reverted = _series_state(tree, series)
+    changes = reverted or {}
+    listed, text, _ = _entry_points_state(tree, series)
+    if listed is not None and _ENTRY_POINTS_BEGIN in text:
+        changes[tree.entry_points_file] = _without_entry_points(
+            text).encode()
     _write_with_entry_points(tree, changes)
     return bool(changes)

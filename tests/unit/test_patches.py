@@ -271,6 +271,25 @@ class TestApplyRevert(PatchesTestCase):
         self.assertTrue(patches.apply(tree, self.series))
         self.assertTrue(patches.check(tree, self.series))
 
+    def test_older_shorter_series_is_completed_or_reverted(self):
+        # What an upgrade from a nova-cassandra with fewer patches finds.
+        tree = patches.find_tree(self.installed)
+        before = _read_tree(self.installed)
+        self.assertTrue(patches.apply(tree, self.series[:1]))
+        e = self.assertRaises(exception.PatchSeriesPartlyApplied,
+                              patches.check, tree, self.series)
+        self.assertIn('it has the first 1 of the series\' 2 patches, not '
+                      '0002-b.patch', str(e))
+        self.assertTrue(patches.apply(tree, self.series))
+        self.assertTrue(patches.check(tree, self.series))
+        self.assertEqual(1, _read_tree(self.installed)[
+            'nova-34.0.0.dist-info/entry_points.txt'].count(
+                patches._ENTRY_POINTS_BEGIN))
+        self.assertTrue(patches.revert(tree, self.series))
+        self.assertTrue(patches.apply(tree, self.series[:1]))
+        self.assertTrue(patches.revert(tree, self.series))
+        self.assertEqual(before, _read_tree(self.installed))
+
     def test_failed_write_restores_the_tree(self):
         tree = patches.find_tree(self.source)
         before = _read_tree(self.source)
