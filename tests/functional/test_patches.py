@@ -132,8 +132,22 @@ class TestSeriesOnNova(testtools.TestCase):
         self.assertIn('pyproject.toml', changed)
         self.assertIn('nova/scheduler/claims.py', changed)
         self.assertIn('nova.egg-info/entry_points.txt', changed)
-        self.assertEqual(3, len([path for path in changed
-                                 if path.startswith('releasenotes/')]))
+        # A release note per patch.
+        self.assertEqual(len(self.series), len(
+            [path for path in changed if path.startswith('releasenotes/')]))
+
+    def test_upgrade_from_an_older_shorter_series(self):
+        # A nova patched by a nova-cassandra whose series ended a patch
+        # earlier gets the rest, and is then as if patched at once.
+        at_once_root, at_once = self._copy('site-packages')
+        patches.apply(at_once, self.series)
+        root, tree = self._copy('site-packages')
+        self.assertTrue(patches.apply(tree, self.series[:-1]))
+        self.assertRaises(exception.PatchSeriesPartlyApplied,
+                          patches.check, tree, self.series)
+        self.assertTrue(patches.apply(tree, self.series))
+        self.assertTrue(patches.check(tree, self.series))
+        self.assertEqual(_snapshot(at_once_root), _snapshot(root))
 
     def test_installed_layout(self):
         root, tree = self._copy('site-packages')
