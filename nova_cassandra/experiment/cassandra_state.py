@@ -120,6 +120,21 @@ class CassandraState:
                     delays.append(now - changed)
         return delays, statistics.fmean(reads.samples)
 
+    def allocations(self):
+        """``{node: {consumer: resources}}`` as the store counts usage.
+
+        What the checker reads from placement, for the set-ups that write
+        no allocations there: the node's usage as its compute published it
+        (consumer ``used``) and each live claim.
+        """
+        found = {}
+        for usage in self._claims.all_usage():
+            node = found[str(usage.record.node_uuid)] = {
+                'used': dict(usage.record.used)}
+            for claim in usage.claims:
+                node[str(claim.consumer_uuid)] = dict(claim.resources)
+        return found
+
     def check(self):
         """Invariant breaches found in Cassandra (``claims.checker``)."""
         return checker.offenders(self._claims.all_usage())

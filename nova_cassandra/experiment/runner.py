@@ -226,6 +226,8 @@ class Experiment:
             schedulers.stop()
         inventories, allocations = checker.read(self.placement,
                                                 fleet.providers)
+        if not setup.writes_placement:
+            allocations = state.allocations()
         verdict = checker.check(
             inventories, allocations,
             placed={o.request.instance_uuid: o.node

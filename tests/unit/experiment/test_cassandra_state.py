@@ -8,6 +8,7 @@ from oslo_serialization import jsonutils
 import testtools
 
 from nova_cassandra.experiment import cassandra_state
+from nova_cassandra.experiment import checker
 
 Row = collections.namedtuple('Row', 'node_uuid generation state')
 
@@ -89,3 +90,32 @@ class TestClaimsOfConsumers(testtools.TestCase):
         self.state.release([str(self.b), str(self.c)])
         self.assertEqual([(self.n1, self.b), (self.n2, self.c)],
                          self.state._claims.released)
+
+
+class TestAllocationsFromTheStore(testtools.TestCase):
+
+    def test_store_usage_judges_novalidhost_without_placement(self):
+        # cassandra-off: placement holds nothing, the store holds the node
+        # full (4 of 4 VCPU: 3 used by built servers, 1 claimed).
+        node, claimer = uuid.uuid4(), uuid.uuid4()
+        state = cassandra_state.CassandraState.__new__(
+            cassandra_state.CassandraState)
+        state._claims = types.SimpleNamespace(all_usage=lambda: iter([
+            types.SimpleNamespace(
+                record=types.SimpleNamespace(node_uuid=node,
+                                             used={'VCPU': 3}),
+                claims=[types.SimpleNamespace(consumer_uuid=claimer,
+                                              resources={'VCPU': 1})])]))
+        allocations = state.allocations()
+        self.assertEqual({str(node): {'used': {'VCPU': 3},
+                                      str(claimer): {'VCPU': 1}}},
+                         allocations)
+        inventories = {str(node): {'VCPU': {
+            'total': 4, 'reserved': 0, 'allocation_ratio': 1.0,
+            'max_unit': 4}}}
+        refused = {'r': {'VCPU': 1}}
+        self.assertEqual(1, checker.check(inventories, {}, {}, refused)[
+            'novalidhost_false'])
+        verdict = checker.check(inventories, allocations, {}, refused)
+        self.assertEqual((1, 0), (verdict['novalidhost_true'],
+                                  verdict['novalidhost_false']))
