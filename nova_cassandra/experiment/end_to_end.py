@@ -194,20 +194,17 @@ class EndToEnd(processes.ProcessGroup):
                    if fault.startswith(NOVALIDHOST)}
         errors = [fault for sid, fault in faults.items()
                   if sid not in refused]
-        inventories, allocations = checker.read(self.placement,
-                                                fleet.providers)
-        if not self.setup.writes_placement:
-            allocations = self.state.allocations()
+        inventories, verdict = checker.judge(
+            self.placement, fleet.providers, active, refused,
+            store_allocations=(None if self.setup.writes_placement
+                               else self.state.allocations))
         record = {'setup': self.setup.name, 'servers': self.servers,
                   'fit': fits(inventories, resources),
                   'active': len(active), 'boot_seconds': round(seconds, 2),
                   'errors': len(errors), 'first_errors': errors[:3],
                   'store_offenders': self.state.check() if self.state
                   else []}
-        record.update(checker.check(inventories, allocations, active,
-                                    refused))
-        if not self.setup.writes_placement:
-            record['missing_allocations'] = None
+        record.update(verdict)
         return record
 
     def _delete_and_check(self, fleet):

@@ -224,22 +224,18 @@ class Experiment:
             down = schedulers.computes_down()
         finally:
             schedulers.stop()
-        inventories, allocations = checker.read(self.placement,
-                                                fleet.providers)
-        if not setup.writes_placement:
-            allocations = state.allocations()
-        verdict = checker.check(
-            inventories, allocations,
+        inventories, verdict = checker.judge(
+            self.placement, fleet.providers,
             placed={o.request.instance_uuid: o.node
                     for o in outcomes if o.node},
             refused={o.request.instance_uuid:
                      workload.resources(o.request.flavor)
-                     for o in outcomes if o.error == workload.NOVALIDHOST})
+                     for o in outcomes if o.error == workload.NOVALIDHOST},
+            store_allocations=(None if setup.writes_placement
+                               else state.allocations))
         verdict['cassandra_offenders'] = state.check() if state else []
         verdict['capacity_changes'] = checker.capacity_changes(
             fleet.inventories, inventories)
-        if not setup.writes_placement:
-            verdict['missing_allocations'] = None
         verdict['computes_down'] = down
         return _record(setup.name, k, outcomes, seconds, cpu_ms, conflicts,
                        verdict)
