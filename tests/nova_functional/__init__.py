@@ -1,0 +1,128 @@
+"""nova's own functional tests, unchanged, with nova-cassandra switched on.
+
+Loads the nova functional test modules in ``MODULES`` from the installed
+(patched) nova and, before the first service of each test starts, switches
+the plugin on as a deployer does: a keyspace (or MySQL database) of the
+test's own on the stack's store, then::
+
+    [scheduler] host_manager = <store>
+    [scheduler] claims_driver = <store>
+    [compute] resource_tracker_hooks = <store>
+    [DEFAULT] servicegroup_report_hooks = <store>
+
+``NC_NOVA_FUNCTIONAL_STORE`` names the store: ``cassandra`` (default) or
+``mysql``.  Tests named in ``expected-failures.txt`` beside this file must
+fail (a pass is reported as an unexpected success, so the list cannot go
+stale); each line there gives the reason.
+"""
+
+import functools
+import os
+
+import fixtures
+from nova import test as nova_test
+import testtools
+
+from nova_cassandra.store import hosts as hosts_store
+from nova_cassandra.store.sql import database as sql_database
+from tests.functional import base
+
+MODULES = (
+    'test_availability_zones',
+    'test_aggregates',
+    'test_server_group',
+    'test_scheduler',
+    'test_servers',
+    'test_cold_migrate',
+    'test_servers_resource_request',
+    'test_boot_from_volume',
+    'test_instance_actions',
+    'test_service',
+)
+
+STORE = os.environ.get('NC_NOVA_FUNCTIONAL_STORE', 'cassandra')
+EXPECTED_FAILURES = os.path.join(os.path.dirname(__file__),
+                                 'expected-failures.txt')
+
+
+def expected_failures(path=EXPECTED_FAILURES):
+    """``{test id: reason}`` from ``path`` ("id  # reason" per line)."""
+    found = {}
+    with open(path) as lines:
+        for line in lines:
+            test_id, _, reason = line.partition('#')
+            if test_id.strip():
+                found[test_id.strip()] = reason.strip()
+    return found
+
+
+def _cassandra_store(test):
+    keyspace = test.useFixture(base.CassandraKeyspace())
+    # The claim store follows the host store this process has.
+    test.useFixture(fixtures.MonkeyPatch(
+        'nova_cassandra.store.hosts._STORE', None))
+    test.addCleanup(lambda: hosts_store._STORE
+                    and hosts_store._STORE.session.cluster.shutdown())
+    test.flags(keyspace=keyspace.keyspace, group='cassandra')
+
+
+def _mysql_store(test):
+    # Imported here: it is a test module of the other functional tests.
+    from tests.functional import test_mysql_store
+    database = test.useFixture(test_mysql_store.MySQLDatabase())
+    test.useFixture(fixtures.MonkeyPatch(
+        'nova_cassandra.store.sql.database._DATABASE', None))
+    test.addCleanup(lambda: sql_database._DATABASE
+                    and sql_database._DATABASE.dispose())
+    test.flags(connection=database.url, group='mysql_store')
+
+
+_STORES = {'cassandra': _cassandra_store, 'mysql': _mysql_store}
+
+
+def switch_on(test, store=STORE):
+    """Give ``test`` a store of its own and point nova's services at it."""
+    _STORES[store](test)
+    test.flags(host_manager=store, claims_driver=store, group='scheduler')
+    test.flags(resource_tracker_hooks=[store], group='compute')
+    test.flags(servicegroup_report_hooks=[store])
+
+
+def _start_service_with_plugin(start_service):
+    @functools.wraps(start_service)
+    def wrapper(self, *args, **kwargs):
+        if not getattr(self, '_nova_cassandra_on', False):
+            self._nova_cassandra_on = True
+            switch_on(self)
+        return start_service(self, *args, **kwargs)
+    return wrapper
+
+
+def _expect_failure(test, reason):
+    method = getattr(test, test._testMethodName)
+
+    @functools.wraps(method)
+    def must_fail():
+        test.expectFailure(reason, method)
+    setattr(test, test._testMethodName, must_fail)
+
+
+def _tests(suite):
+    for test in suite:
+        if isinstance(test, testtools.TestCase):
+            yield test
+        else:
+            yield from _tests(test)
+
+
+def load_tests(loader, standard_tests, pattern):
+    nova_test.TestCase.start_service = _start_service_with_plugin(
+        nova_test.TestCase.start_service)
+    failing = expected_failures()
+    for name in MODULES:
+        suite = loader.loadTestsFromName('nova.tests.functional.' + name)
+        for test in _tests(suite):
+            if test.id() in failing:
+                _expect_failure(test, failing[test.id()])
+        standard_tests.addTests(suite)
+    return standard_tests
