@@ -12,9 +12,12 @@ chosen node (see ``cassandra_claim``), then, as ``placement_allocations``
 (``[cassandra]`` or ``[mysql_store]``) says, the same allocation in
 placement.
 
-Only what host rows carry can be claimed: VCPU, MEMORY_MB and DISK_GB on
-the compute node itself.  A request that needs more (request groups for
-ports or accelerators, required traits) gets ``NoValidHost`` saying so.
+Host rows carry VCPU, MEMORY_MB and DISK_GB of the compute node itself; the
+query placement would run is applied to them with nova's aggregates (see
+``placement_query``).  A request that asks for more (request groups for
+ports or accelerators, traits, other resource classes) gets placement's own
+candidates, and its claim is taken in both: the node's classes by
+compare-and-set in the store, the whole allocation in placement.
 """
 
 import collections
@@ -22,21 +25,21 @@ import uuid
 
 from futurist import ThreadPoolExecutor
 from nova import exception as nova_exception
+from nova.scheduler import claims
 from nova.scheduler.client import report
 from nova.scheduler import utils
 from oslo_log import log as logging
 
 from nova_cassandra.claims import capacity
 from nova_cassandra.claims import cassandra_claim
+from nova_cassandra.claims import placement_query
+from nova_cassandra.compute import host_record
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
 from nova_cassandra.store import backends
 
 CONF = nc_conf.CONF
 LOG = logging.getLogger(__name__)
-
-# Traits nova itself asks of every compute node root provider.
-_NOVA_TRAITS = frozenset(['COMPUTE_STATUS_DISABLED', 'OWNER_NOVA'])
 
 
 class CassandraClaims:
@@ -48,6 +51,7 @@ class CassandraClaims:
         self._store()  # refuse to start without the store
         self._conf = CONF[self.backend.group]
         self._background = ThreadPoolExecutor(max_workers=4)
+        self._placement = claims.PlacementClaims()
 
     def _store(self):
         return self.backend.claims.get_store()
@@ -56,27 +60,26 @@ class CassandraClaims:
     def placement_client(self):
         return report.report_client_singleton()
 
-    def _resources(self, context, spec_obj, host_manager):
+    def get_candidates(self, context, spec_obj, host_manager):
+        """The nodes placement would list for the request.
+
+        Answered from the host rows and nova's aggregates when the query
+        asks nothing else of a node (see ``placement_query``), from
+        placement's own query otherwise.
+        """
         request = utils.resources_from_request_spec(
             context, spec_obj, host_manager, enable_pinning_translate=True)
-        if spec_obj.requested_resources:
-            raise nova_exception.NoValidHost(
-                reason='the %s claims driver cannot claim request groups '
-                       '(ports, accelerators)' % self.backend.name)
-        if request.all_required_traits - _NOVA_TRAITS:
-            raise nova_exception.NoValidHost(
-                reason='the %s claims driver cannot match required traits '
-                       '%s' % (self.backend.name,
-                               sorted(request.all_required_traits
-                                      - _NOVA_TRAITS)))
-        return request.merged_resources()
-
-    def get_candidates(self, context, spec_obj, host_manager):
-        """Every node with room for the request, as placement would list it."""
-        resources = self._resources(context, spec_obj, host_manager)
+        why = placement_query.needs_placement(spec_obj, request)
+        if why:
+            LOG.debug('Asking placement for candidates: %s', why)
+            return self._placement_candidates(context, spec_obj,
+                                              host_manager, why)
+        query = placement_query.NodeQuery(request, host_manager)
+        resources = request.merged_resources()
         try:
             usages = [usage for usage in self._store().all_usage()
-                      if capacity.fits(usage, resources)]
+                      if query.matches(usage.record)
+                      and capacity.fits(usage, resources)]
         except self.backend.unavailable as e:
             raise nova_exception.NoValidHost(
                 reason='claims cannot be read from the %s store: %s'
@@ -101,11 +104,30 @@ class CassandraClaims:
         return (alloc_reqs_by_rp_uuid, provider_summaries,
                 report.SAME_SUBTREE_VERSION)
 
+    def _placement_candidates(self, context, spec_obj, host_manager, why):
+        try:
+            return self._placement.get_candidates(context, spec_obj,
+                                                  host_manager)
+        except nova_exception.NoValidHost:
+            raise nova_exception.NoValidHost(
+                reason='placement has no candidate for a request that '
+                       'needs its query (%s)' % why)
+
     def claim(self, context, host_state, spec_obj, instance_uuid, alloc_req,
               allocation_request_version=None):
-        """Take the resources on the node, then mirror them to placement."""
+        """Take the resources on the node, then mirror them to placement.
+
+        Only the node's own VCPU, MEMORY_MB and DISK_GB are in the store:
+        an allocation that also takes other providers or classes (request
+        groups, PCPU) is written to placement before answering, whatever
+        ``placement_allocations`` says, as placement alone checks those.
+        """
         node = host_state.uuid
-        resources = alloc_req['allocations'][node]['resources']
+        requested = alloc_req['allocations'][node]['resources']
+        resources = {rc: amount for rc, amount in requested.items()
+                     if rc in host_record.RESOURCE_CLASSES}
+        placement_only = (len(alloc_req['allocations']) > 1
+                          or len(resources) < len(requested))
         try:
             claimed = cassandra_claim.claim(
                 self._store(), uuid.UUID(node), uuid.UUID(instance_uuid),
@@ -123,7 +145,7 @@ class CassandraClaims:
         if not claimed:
             return False
         mode = self._conf.placement_allocations
-        if mode == 'sync':
+        if mode == 'sync' or placement_only:
             if not self._claim_in_placement(context, spec_obj, instance_uuid,
                                             alloc_req,
                                             allocation_request_version):
@@ -146,10 +168,8 @@ class CassandraClaims:
         """Release the claims of ``instance_uuids`` (and their allocations)."""
         cassandra_claim.release_all(
             self._store(), {uuid.UUID(u) for u in instance_uuids})
-        if self._conf.placement_allocations != 'off':
-            for instance_uuid in instance_uuids:
-                self.placement_client.delete_allocation_for_instance(
-                    context, instance_uuid, force=True)
+        # Even when 'off': requests placement answered have allocations.
+        self._placement.cleanup(context, instance_uuids)
 
 
 class MySQLClaims(CassandraClaims):

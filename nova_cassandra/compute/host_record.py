@@ -21,6 +21,8 @@ CONF = nova_conf.CONF
 VCPU = 'VCPU'
 MEMORY_MB = 'MEMORY_MB'
 DISK_GB = 'DISK_GB'
+# What a host row counts, on the compute node's own provider.
+RESOURCE_CLASSES = frozenset([VCPU, MEMORY_MB, DISK_GB])
 
 
 def _reserved():

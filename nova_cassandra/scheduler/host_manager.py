@@ -9,18 +9,18 @@ Enabled in nova-scheduler's nova.conf with::
     # Instance lists come with the host rows: computes need not cast them.
     track_instance_changes = false
 
-Each scheduling request reads the host rows and the computes' heartbeats
-once, in pages, at ``[cassandra] read_consistency``, in place of the compute
-nodes and services stock nova reads from every cell database; the
-``ComputeNode`` objects are those the computes published (see
-``nova_cassandra.compute.host_record``), and a compute was last heard from
-at its newest heartbeat or host row (see ``nova_cassandra.compute.heartbeat``).
-Aggregates and cell mappings are kept as stock nova keeps them; nothing is
-read from the cell databases per request, and the computes' instance-info
+Each scheduling request reads the host rows once, in pages, at
+``[cassandra] read_consistency``, in place of the compute nodes stock nova
+reads from every cell database; the ``ComputeNode`` objects are those the
+computes published (see ``nova_cassandra.compute.host_record``).  The
+nova-compute services (their status and last report) are read from the cell
+databases as stock reads them, one query per cell.  Aggregates and cell
+mappings are kept as stock nova keeps them, and the computes' instance-info
 casts are not needed.  Stock filters and weighers run unchanged on the
 ``HostState`` objects stock ``_get_host_states`` builds from these.
 """
 
+from nova import context as context_module
 from nova import exception as nova_exception
 from nova import objects
 from nova.scheduler import host_manager
@@ -45,7 +45,7 @@ class CassandraHostManager(host_manager.HostManager):
     def __init__(self):
         super().__init__()
         self.backend.hosts.get_store()
-        # node uuid -> (generation, ComputeNode, service, instances): rows
+        # node uuid -> (generation, ComputeNode, instances): rows
         # whose generation has not moved are not decoded again.
         self._decoded_rows = {}
         # host -> instance uuids on its nodes, from the last read.
@@ -64,26 +64,28 @@ class CassandraHostManager(host_manager.HostManager):
         """Ignored: the host row carries the node's instances."""
 
     def _get_computes_for_cells(self, context, cells, compute_uuids):
-        """Compute nodes and services of ``cells``, from the host rows.
+        """Compute nodes of ``cells`` from the host rows, services as stock.
 
-        Stock nova reads them from each cell database; this reads every
+        Stock nova reads both from each cell database; this reads every
         host row once and keeps those of ``compute_uuids`` (all when None).
-        Stock ``get_host_states_by_uuids``/``_get_host_states`` then build
-        the ``HostState`` objects exactly as they do from the databases.
+        The nova-compute services are read as stock reads them, one query
+        per cell: their ``disabled`` and ``forced_down`` are what nova-api
+        has just set, and their last report is the service group's, so
+        ``ComputeFilter`` drops a disabled, forced-down or silent compute
+        exactly when stock does.  Stock ``get_host_states_by_uuids`` and
+        ``_get_host_states`` then build the ``HostState`` objects.
         """
+        services = self._compute_services(context, cells)
         wanted = None if compute_uuids is None else set(compute_uuids)
         try:
-            store = self.backend.hosts.get_store()
-            rows = [row for row in store.rows()
+            rows = [row for row in self.backend.hosts.get_store().rows()
                     if wanted is None or str(row.node_uuid) in wanted]
-            heartbeats = store.heartbeats()
         except self.backend.unavailable as e:
             raise nova_exception.NoValidHost(
                 reason='host state cannot be read from the %s store: %s'
                        % (self.backend.name, e))
         cell_uuids = {cell.uuid for cell in cells}
         computes = {cell_uuid: [] for cell_uuid in cell_uuids}
-        services = {}
         instances = {}
         for row in rows:
             try:
@@ -94,21 +96,29 @@ class CassandraHostManager(host_manager.HostManager):
                 continue
             if cell.uuid not in cell_uuids:
                 continue
-            compute, service, node_instances = self._decoded(row)
+            compute, node_instances = self._decoded(row)
             computes[cell.uuid].append(compute)
-            # One nova-compute writes its heartbeat and all of its nodes'
-            # rows: it was last heard from at the newest of them.
-            seen = services.get(row.host)
-            last = max(filter(None, (row.updated_at,
-                                     heartbeats.get(row.host))))
-            if seen is None or last > seen['updated_at']:
-                services[row.host] = dict(
-                    service, host=row.host, binary='nova-compute',
-                    last_seen_up=last, created_at=last, updated_at=last)
             instances.setdefault(row.host, set()).update(node_instances)
         # Replaced per host: a concurrent request sees the newest list.
         self._host_instances.update(instances)
         return computes, services
+
+    @staticmethod
+    def _compute_services(context, cells):
+        """``{host: Service}`` of the nova-compute services of ``cells``."""
+        results = context_module.scatter_gather_cells(
+            context, cells, context_module.CELL_TIMEOUT,
+            lambda cctxt: objects.ServiceList.get_by_binary(
+                cctxt, 'nova-compute', include_disabled=True))
+        services = {}
+        for cell_uuid, result in results.items():
+            if context_module.is_cell_failure_sentinel(result):
+                LOG.warning('Failed to get compute services for cell %s',
+                            cell_uuid)
+            else:
+                services.update({service.host: service
+                                 for service in result})
+        return services
 
     def _get_instance_info(self, context, compute):
         """The host's instances, as its rows listed them."""
@@ -116,7 +126,7 @@ class CassandraHostManager(host_manager.HostManager):
                 for uuid in self._host_instances.get(compute.host, ())}
 
     def _decoded(self, row):
-        """(ComputeNode, service status, instance uuids) of a host row.
+        """(ComputeNode, instance uuids) of a host row.
 
         Decoded once per generation of the node: rows that did not change
         since the last request cost no JSON or object deserialization.
@@ -127,7 +137,7 @@ class CassandraHostManager(host_manager.HostManager):
             cached = self._decoded_rows[row.node_uuid] = (
                 row.generation,
                 objects.ComputeNode.obj_from_primitive(state['compute_node']),
-                state['service'], state['instances'])
+                state['instances'])
         return cached[1:]
 
 

@@ -1,0 +1,92 @@
+"""What placement's allocation candidates query asks of a compute node.
+
+nova turns a request's constraints into a ``GET /allocation_candidates``
+query (``nova.scheduler.utils.ResourceRequest``, with what the request
+filters of ``nova.scheduler.request_filter`` add to the ``RequestSpec``).
+For a compute node that is a provider on its own, this module answers that
+query from the host rows and from the aggregates nova-api keeps the
+scheduler's host manager told of:
+
+* resources: the node's VCPU, MEMORY_MB and DISK_GB (``capacity.fits``);
+* ``in_tree``: the node a forced or targeted move names;
+* ``member_of`` (any-of groups, all required) and forbidden aggregates:
+  availability zones, tenant isolation, isolated aggregates.  nova's host
+  aggregates are the placement aggregates of their hosts' nodes (nova-api
+  writes both); the host manager learns of changes by nova-api's casts,
+  within moments, and reloads them at start.
+* ``OWNER_NOVA`` required: every host row is written by a nova-compute.
+* ``COMPUTE_STATUS_DISABLED`` forbidden: the host manager reads the
+  services' status from the cell databases with each request, so
+  ``ComputeFilter`` drops a disabled compute as soon as nova-api disabled
+  it, as stock drops it in placement.
+
+Everything else is known to placement alone and is left to its query
+(``needs_placement`` says why): request groups (ports with a resource
+request, accelerators, numbered flavor groups), ``same_subtree``, resource
+classes other than the node's three, and traits, which operators set on
+providers in placement and computes learn of only every
+``[compute] resource_provider_association_refresh`` seconds.
+"""
+
+from nova_cassandra.compute import host_record
+
+# Traits nova asks of every compute node, answered as the docstring says.
+NOVA_REQUIRED = frozenset(['OWNER_NOVA'])
+NOVA_FORBIDDEN = frozenset(['COMPUTE_STATUS_DISABLED'])
+
+
+def needs_placement(spec_obj, request):
+    """Why only placement can answer ``request``, or None.
+
+    :param spec_obj: the ``RequestSpec``, after the request filters ran
+    :param request: its ``ResourceRequest``
+    """
+    group = request.get_request_group(None)
+    reasons = []
+    if request.get_num_of_suffixed_groups():
+        reasons.append('request groups')
+    if 'same_subtree' in spec_obj and spec_obj.same_subtree:
+        reasons.append('same_subtree')
+    classes = set(group.resources) - host_record.RESOURCE_CLASSES
+    if classes:
+        reasons.append('resource classes %s' % ', '.join(sorted(classes)))
+    traits = (group.required_traits | group.forbidden_traits
+              | (spec_obj.root_required - NOVA_REQUIRED)
+              | (spec_obj.root_forbidden - NOVA_FORBIDDEN))
+    if traits:
+        reasons.append('traits %s' % ', '.join(sorted(traits)))
+    return '; '.join(reasons) or None
+
+
+def aggregate_uuids(host_manager, host):
+    """UUIDs of the host aggregates ``host`` is in, as nova-api told."""
+    return {host_manager.aggs_by_id[agg_id].uuid
+            for agg_id in host_manager.host_aggregates_map.get(host, ())}
+
+
+class NodeQuery:
+    """The node-level part of one request's query: tree and aggregates."""
+
+    def __init__(self, request, host_manager):
+        group = request.get_request_group(None)
+        self._in_tree = group.in_tree
+        self._member_of = [set(any_of) for any_of in group.aggregates]
+        self._forbidden = set(group.forbidden_aggregates)
+        self._host_manager = host_manager
+        self._aggregates = {}
+
+    def _aggregates_of(self, host):
+        if host not in self._aggregates:
+            self._aggregates[host] = aggregate_uuids(self._host_manager,
+                                                     host)
+        return self._aggregates[host]
+
+    def matches(self, record):
+        """True if the node of ``record`` (a ``HostRecord``) qualifies."""
+        if self._in_tree and str(record.node_uuid) != self._in_tree:
+            return False
+        if not (self._member_of or self._forbidden):
+            return True
+        aggregates = self._aggregates_of(record.host)
+        return (all(aggregates & any_of for any_of in self._member_of)
+                and not aggregates & self._forbidden)
