@@ -45,7 +45,7 @@ def needs_placement(spec_obj, request):
     reasons = []
     if request.get_num_of_suffixed_groups():
         reasons.append('request groups')
-    if 'same_subtree' in spec_obj and spec_obj.same_subtree:
+    if spec_obj.same_subtree:
         reasons.append('same_subtree')
     classes = set(group.resources) - host_record.RESOURCE_CLASSES
     if classes:

@@ -19,20 +19,25 @@ NODE_A, NODE_B = uuid.uuid4(), uuid.uuid4()
 SMALL = {'VCPU': 1, 'MEMORY_MB': 512, 'DISK_GB': 1}
 
 
-def usage(node, vcpus, used):
+def usage(node, vcpus, used, host='h'):
     return claims_store.NodeUsage(hosts.HostRecord(
-        node_uuid=node, host='h', nodename=str(node),
+        node_uuid=node, host=host, nodename=str(node),
         capacity={'VCPU': vcpus, 'MEMORY_MB': 4096, 'DISK_GB': 100},
         used={'VCPU': used}, generation=1), [])
 
 
-class FakeRequest:
-    def __init__(self, resources, traits=()):
-        self._resources = resources
-        self.all_required_traits = set(traits)
-
-    def merged_resources(self):
-        return dict(self._resources)
+def request_spec(extra_specs=None, **fields):
+    """A RequestSpec for SMALL, as nova's request filters leave it."""
+    flavor = objects.Flavor(vcpus=1, memory_mb=512, root_gb=1,
+                            ephemeral_gb=0, swap=0,
+                            extra_specs=extra_specs or {})
+    spec = objects.RequestSpec(
+        flavor=flavor, is_bfv=False, requested_resources=[],
+        image=objects.ImageMeta(properties=objects.ImageMetaProps()),
+        **fields)
+    spec.root_required.add('OWNER_NOVA')
+    spec.root_forbidden.add('COMPUTE_STATUS_DISABLED')
+    return spec
 
 
 class TestCassandraClaims(testtools.TestCase):
@@ -44,12 +49,11 @@ class TestCassandraClaims(testtools.TestCase):
         self.store.all_usage.return_value = [usage(NODE_A, 4, 4),
                                              usage(NODE_B, 4, 1)]
         self.patch(claims_store, 'get_store', lambda: self.store)
-        self.request = FakeRequest(SMALL)
-        self.patch(utils, 'resources_from_request_spec',
-                   lambda *a, **k: self.request)
         self.patch(cassandra.report, 'report_client_singleton', mock.Mock())
         self.driver = cassandra.CassandraClaims()
-        self.spec = objects.RequestSpec(requested_resources=[])
+        self.placement = mock.Mock()
+        self.driver._placement = self.placement
+        self.spec = request_spec()
 
     def test_candidates_are_the_nodes_with_room(self):
         by_rp, summaries, version = self.driver.get_candidates(
@@ -67,20 +71,75 @@ class TestCassandraClaims(testtools.TestCase):
         self.assertRaises(nova_exception.NoValidHost,
                           self.driver.get_candidates, None, self.spec, None)
 
-    def test_required_traits_are_refused_with_the_reason(self):
-        self.request = FakeRequest(SMALL, ['HW_CPU_X86_AVX512F',
-                                           'COMPUTE_STATUS_DISABLED'])
+    def test_availability_zone_is_an_aggregate_of_the_host(self):
+        self.store.all_usage.return_value = [
+            usage(NODE_A, 4, 1, host='h1'), usage(NODE_B, 4, 1, host='h2')]
+        host_manager = mock.Mock(
+            host_aggregates_map={'h1': {1}, 'h2': {2}},
+            aggs_by_id={1: mock.Mock(uuid='zone1'),
+                        2: mock.Mock(uuid='zone2')})
+        self.spec.requested_destination = objects.Destination(
+            aggregates=['zone2,zone3'])
+        by_rp, _, _ = self.driver.get_candidates(None, self.spec,
+                                                 host_manager)
+        self.assertEqual([str(NODE_B)], list(by_rp))
+        self.spec.requested_destination = objects.Destination(
+            forbidden_aggregates={'zone2'})
+        by_rp, _, _ = self.driver.get_candidates(None, self.spec,
+                                                 host_manager)
+        self.assertEqual([str(NODE_A)], list(by_rp))
+        self.spec.requested_destination = objects.Destination(
+            aggregates=['zone3'])
+        self.assertRaises(nova_exception.NoValidHost,
+                          self.driver.get_candidates, None, self.spec,
+                          host_manager)
+        self.placement.get_candidates.assert_not_called()
+
+    def test_traits_are_answered_by_placement(self):
+        self.spec = request_spec({'trait:HW_CPU_X86_VMX': 'required'})
+        self.assertIs(self.placement.get_candidates.return_value,
+                      self.driver.get_candidates('ctx', self.spec, None))
+        self.placement.get_candidates.assert_called_once_with(
+            'ctx', self.spec, None)
+        self.store.all_usage.assert_not_called()
+
+    def test_placement_without_candidates_says_why_it_was_asked(self):
+        self.spec.requested_resources = [objects.RequestGroup(
+            requester_id='port', resources={'NET_BW_EGR_KILOBIT_PER_SEC': 1})]
+        self.placement.get_candidates.side_effect = (
+            nova_exception.NoValidHost(reason=''))
         e = self.assertRaises(nova_exception.NoValidHost,
                               self.driver.get_candidates, None, self.spec,
                               None)
-        self.assertIn('HW_CPU_X86_AVX512F', str(e))
-        self.assertNotIn('COMPUTE_STATUS_DISABLED', str(e))
+        self.assertIn('request groups', str(e))
 
-    def test_request_groups_are_refused(self):
-        self.spec = objects.RequestSpec(
-            requested_resources=[objects.RequestGroup(requester_id='port')])
-        self.assertRaises(nova_exception.NoValidHost,
-                          self.driver.get_candidates, None, self.spec, None)
+    def test_nested_allocation_goes_to_placement_even_when_off(self):
+        cassandra.CONF.set_override('placement_allocations', 'off',
+                                    'cassandra')
+        claim = mock.Mock(return_value=True)
+        self.patch(cassandra.cassandra_claim, 'claim', claim)
+        claim_resources = mock.Mock(return_value=True)
+        self.patch(utils, 'claim_resources', claim_resources)
+        alloc_req = {'allocations': {
+            str(NODE_B): {'resources': SMALL},
+            str(NODE_A): {'resources': {'NET_BW_EGR_KILOBIT_PER_SEC': 1}}}}
+        self.assertTrue(self.driver.claim(
+            None, mock.Mock(uuid=str(NODE_B)), self.spec, str(uuid.uuid4()),
+            alloc_req))
+        self.assertEqual(SMALL, claim.call_args[0][3])
+        claim_resources.assert_called_once()
+
+    def test_pcpu_is_claimed_in_placement_the_rest_in_the_store(self):
+        claim = mock.Mock(return_value=True)
+        self.patch(cassandra.cassandra_claim, 'claim', claim)
+        self.patch(utils, 'claim_resources', mock.Mock(return_value=True))
+        alloc_req = {'allocations': {str(NODE_B): {'resources': {
+            'PCPU': 2, 'MEMORY_MB': 512}}}}
+        self.assertTrue(self.driver.claim(
+            None, mock.Mock(uuid=str(NODE_B)), self.spec, str(uuid.uuid4()),
+            alloc_req))
+        self.assertEqual({'MEMORY_MB': 512}, claim.call_args[0][3])
+        utils.claim_resources.assert_called_once()
 
     def _claim(self):
         host_state = mock.Mock(uuid=str(NODE_B))
@@ -119,8 +178,7 @@ class TestCassandraClaims(testtools.TestCase):
         self.driver.cleanup('ctx', [str(mine)])
         self.assertEqual([mock.call(NODE_A, mine), mock.call(NODE_B, mine)],
                          self.store.release.call_args_list)
-        delete = self.driver.placement_client.delete_allocation_for_instance
-        delete.assert_called_once_with('ctx', str(mine), force=True)
+        self.placement.cleanup.assert_called_once_with('ctx', [str(mine)])
 
 
 class TestMySQLClaims(testtools.TestCase):
@@ -134,11 +192,9 @@ class TestMySQLClaims(testtools.TestCase):
         self.patch(sql_claims, 'get_store', lambda: self.store)
         self.patch(claims_store, 'get_store',
                    mock.Mock(side_effect=AssertionError('Cassandra used')))
-        self.patch(utils, 'resources_from_request_spec',
-                   lambda *a, **k: FakeRequest(SMALL))
         self.patch(cassandra.report, 'report_client_singleton', mock.Mock())
         self.driver = cassandra.MySQLClaims()
-        self.spec = objects.RequestSpec(requested_resources=[])
+        self.spec = request_spec()
 
     def test_claims_on_the_sql_store_with_its_ttl(self):
         cassandra.CONF.set_override('claim_ttl', 42, 'mysql_store')

@@ -1,24 +1,23 @@
-import datetime
 from unittest import mock
 import uuid
 
 import fixtures
+from nova import context as context_module
 from nova import exception as nova_exception
+from nova import objects
 import testtools
 
 from nova_cassandra.scheduler import host_manager
 
-NOW = datetime.datetime(2026, 12, 1, 14, 0, 0)
 CELL = mock.Mock(uuid='cell1')
 
 
-def _ago(seconds):
-    return NOW - datetime.timedelta(seconds=seconds)
+def _row(host):
+    return mock.Mock(host=host, node_uuid=uuid.uuid4(), generation=1)
 
 
-def _row(host, seconds_ago):
-    return mock.Mock(host=host, node_uuid=uuid.uuid4(), generation=1,
-                     updated_at=_ago(seconds_ago))
+def _service(host, **status):
+    return objects.Service(host=host, binary='nova-compute', **status)
 
 
 class TestComputesFromRows(testtools.TestCase):
@@ -31,47 +30,55 @@ class TestComputesFromRows(testtools.TestCase):
         self.manager._host_instances = {}
         self.manager.backend = mock.Mock()
         self.rows = []
-        self.heartbeats = {}
+        self.services = {CELL.uuid: []}
         store = self.manager.backend.hosts.get_store.return_value
         store.rows.side_effect = lambda: iter(self.rows)
-        store.heartbeats.side_effect = lambda: self.heartbeats
+        self.gathered = self.useFixture(fixtures.MockPatchObject(
+            context_module, 'scatter_gather_cells',
+            side_effect=lambda ctxt, cells, timeout, fn: self.services)).mock
         self.useFixture(fixtures.MockPatchObject(
             self.manager, '_get_cell_mapping_for_host', return_value=CELL))
         self.useFixture(fixtures.MockPatchObject(
             self.manager, '_decoded',
-            side_effect=lambda row: (row.node_uuid, {'disabled': False}, [])))
+            side_effect=lambda row: (row.node_uuid, {str(row.node_uuid)})))
 
-    def test_service_last_heard_from_at_its_newest_row(self):
-        # A compute still auditing its many nodes is up as long as any of
-        # them was written lately, whatever order the rows come back in.
-        self.rows = [_row('h1', 10), _row('h1', 200), _row('h2', 300),
-                     _row('h1', 90)]
+    def test_nodes_from_rows_services_from_the_cell_databases(self):
+        # A service disabled or forced down a moment ago is what the
+        # filters see, whatever the host rows last carried.
+        self.rows = [_row('h1'), _row('h1'), _row('h2')]
+        self.services = {CELL.uuid: [
+            _service('h1', disabled=True, forced_down=False),
+            _service('h2', disabled=False, forced_down=True)]}
         computes, services = self.manager._get_computes_for_cells(
             mock.sentinel.context, [CELL], None)
         self.assertEqual([row.node_uuid for row in self.rows],
                          computes[CELL.uuid])
-        self.assertEqual(_ago(10), services['h1']['updated_at'])
-        self.assertEqual(services['h1']['updated_at'],
-                         services['h1']['last_seen_up'])
-        self.assertEqual(_ago(300), services['h2']['updated_at'])
+        self.assertTrue(services['h1'].disabled)
+        self.assertTrue(services['h2'].forced_down)
+        self.assertEqual({str(row.node_uuid) for row in self.rows[:2]},
+                         self.manager._host_instances['h1'])
+        self.gathered.assert_called_once_with(
+            mock.sentinel.context, [CELL], context_module.CELL_TIMEOUT,
+            mock.ANY)
 
-    def test_heartbeat_keeps_a_compute_with_late_audits_up(self):
-        # h1's audits are late but it reported to the service group 5 s
-        # ago; h2's rows are newer than its last report.
-        self.rows = [_row('h1', 200), _row('h1', 300), _row('h2', 20)]
-        self.heartbeats = {'h1': _ago(5), 'h2': _ago(400), 'gone': _ago(1)}
+    def test_only_the_wanted_nodes(self):
+        self.rows = [_row('h1'), _row('h2')]
+        computes, _ = self.manager._get_computes_for_cells(
+            mock.sentinel.context, [CELL], [str(self.rows[1].node_uuid)])
+        self.assertEqual([self.rows[1].node_uuid], computes[CELL.uuid])
+
+    def test_a_cell_that_fails_contributes_no_services(self):
+        self.services = {CELL.uuid: context_module.did_not_respond_sentinel}
+        self.rows = [_row('h1')]
         _, services = self.manager._get_computes_for_cells(
             mock.sentinel.context, [CELL], None)
-        self.assertEqual({'h1', 'h2'}, set(services))
-        self.assertEqual(_ago(5), services['h1']['last_seen_up'])
-        self.assertEqual(_ago(20), services['h2']['last_seen_up'])
+        self.assertEqual({}, services)
 
-    def test_unreadable_heartbeats_fail_the_request(self):
+    def test_unreadable_rows_fail_the_request(self):
         self.manager.backend.unavailable = (OSError,)
         self.manager.backend.name = 'cassandra'
         store = self.manager.backend.hosts.get_store.return_value
-        store.heartbeats.side_effect = OSError('node down')
-        self.rows = [_row('h1', 10)]
+        store.rows.side_effect = OSError('node down')
         error = self.assertRaises(
             nova_exception.NoValidHost,
             self.manager._get_computes_for_cells,
