@@ -64,17 +64,18 @@ class CassandraClaims:
         """The nodes placement would list for the request.
 
         Answered from the host rows and nova's aggregates when the query
-        asks nothing else of a node (see ``placement_query``), from
+        asks nothing else of a node (see ``placement_query``), by
         placement's own query otherwise.
         """
         request = utils.resources_from_request_spec(
             context, spec_obj, host_manager, enable_pinning_translate=True)
         why = placement_query.needs_placement(spec_obj, request)
+        query = None if why else placement_query.NodeQuery(context, request)
+        why = why or query.placement_only
         if why:
             LOG.debug('Asking placement for candidates: %s', why)
             return self._placement_candidates(context, spec_obj,
                                               host_manager, why)
-        query = placement_query.NodeQuery(request, host_manager)
         resources = request.merged_resources()
         try:
             usages = [usage for usage in self._store().all_usage()

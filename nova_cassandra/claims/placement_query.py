@@ -4,16 +4,14 @@ nova turns a request's constraints into a ``GET /allocation_candidates``
 query (``nova.scheduler.utils.ResourceRequest``, with what the request
 filters of ``nova.scheduler.request_filter`` add to the ``RequestSpec``).
 For a compute node that is a provider on its own, this module answers that
-query from the host rows and from the aggregates nova-api keeps the
-scheduler's host manager told of:
+query from the host rows and from nova's aggregates:
 
 * resources: the node's VCPU, MEMORY_MB and DISK_GB (``capacity.fits``);
 * ``in_tree``: the node a forced or targeted move names;
 * ``member_of`` (any-of groups, all required) and forbidden aggregates:
   availability zones, tenant isolation, isolated aggregates.  nova's host
-  aggregates are the placement aggregates of their hosts' nodes (nova-api
-  writes both); the host manager learns of changes by nova-api's casts,
-  within moments, and reloads them at start.
+  aggregates are the placement aggregates of their hosts' nodes: nova-api
+  writes both, its own database first.
 * ``OWNER_NOVA`` required: every host row is written by a nova-compute.
 * ``COMPUTE_STATUS_DISABLED`` forbidden: the host manager reads the
   services' status from the cell databases with each request, so
@@ -27,6 +25,9 @@ classes other than the node's three, and traits, which operators set on
 providers in placement and computes learn of only every
 ``[compute] resource_provider_association_refresh`` seconds.
 """
+
+from nova import exception
+from nova import objects
 
 from nova_cassandra.compute import host_record
 
@@ -58,35 +59,39 @@ def needs_placement(spec_obj, request):
     return '; '.join(reasons) or None
 
 
-def aggregate_uuids(host_manager, host):
-    """UUIDs of the host aggregates ``host`` is in, as nova-api told."""
-    return {host_manager.aggs_by_id[agg_id].uuid
-            for agg_id in host_manager.host_aggregates_map.get(host, ())}
-
-
 class NodeQuery:
-    """The node-level part of one request's query: tree and aggregates."""
+    """The node-level part of one request's query: tree and aggregates.
 
-    def __init__(self, request, host_manager):
+    Aggregate membership is read from nova's API database with the request,
+    where nova-api writes it before it writes placement's: exact, whatever
+    casts the scheduler missed.  ``placement_only`` says why placement must
+    answer instead (an aggregate nova does not know, such as a routed
+    network's segment), or is None.
+    """
+
+    def __init__(self, context, request):
         group = request.get_request_group(None)
         self._in_tree = group.in_tree
-        self._member_of = [set(any_of) for any_of in group.aggregates]
-        self._forbidden = set(group.forbidden_aggregates)
-        self._host_manager = host_manager
-        self._aggregates = {}
-
-    def _aggregates_of(self, host):
-        if host not in self._aggregates:
-            self._aggregates[host] = aggregate_uuids(self._host_manager,
-                                                     host)
-        return self._aggregates[host]
+        self.placement_only = None
+        hosts = {}
+        for aggregate_uuid in set().union(group.forbidden_aggregates,
+                                          *group.aggregates):
+            try:
+                hosts[aggregate_uuid] = set(objects.Aggregate.get_by_uuid(
+                    context, aggregate_uuid).hosts)
+            except exception.AggregateNotFound:
+                self.placement_only = ('aggregate %s unknown to nova'
+                                       % aggregate_uuid)
+                return
+        # Each any-of group as the hosts of its aggregates together.
+        self._member_of = [set().union(*(hosts[u] for u in any_of))
+                           for any_of in group.aggregates]
+        self._forbidden = set().union(
+            *(hosts[u] for u in group.forbidden_aggregates))
 
     def matches(self, record):
         """True if the node of ``record`` (a ``HostRecord``) qualifies."""
         if self._in_tree and str(record.node_uuid) != self._in_tree:
             return False
-        if not (self._member_of or self._forbidden):
-            return True
-        aggregates = self._aggregates_of(record.host)
-        return (all(aggregates & any_of for any_of in self._member_of)
-                and not aggregates & self._forbidden)
+        return (all(record.host in hosts for hosts in self._member_of)
+                and record.host not in self._forbidden)

@@ -71,29 +71,41 @@ class TestCassandraClaims(testtools.TestCase):
         self.assertRaises(nova_exception.NoValidHost,
                           self.driver.get_candidates, None, self.spec, None)
 
+    def _aggregates(self, hosts_by_uuid):
+        def get_by_uuid(context, aggregate_uuid):
+            if aggregate_uuid not in hosts_by_uuid:
+                raise nova_exception.AggregateNotFound(
+                    aggregate_id=aggregate_uuid)
+            return objects.Aggregate(uuid=aggregate_uuid,
+                                     hosts=hosts_by_uuid[aggregate_uuid])
+        self.patch(objects.Aggregate, 'get_by_uuid', get_by_uuid)
+
     def test_availability_zone_is_an_aggregate_of_the_host(self):
         self.store.all_usage.return_value = [
             usage(NODE_A, 4, 1, host='h1'), usage(NODE_B, 4, 1, host='h2')]
-        host_manager = mock.Mock(
-            host_aggregates_map={'h1': {1}, 'h2': {2}},
-            aggs_by_id={1: mock.Mock(uuid='zone1'),
-                        2: mock.Mock(uuid='zone2')})
+        self._aggregates({'zone1': ['h1'], 'zone2': ['h2'], 'zone3': []})
         self.spec.requested_destination = objects.Destination(
             aggregates=['zone2,zone3'])
-        by_rp, _, _ = self.driver.get_candidates(None, self.spec,
-                                                 host_manager)
+        by_rp, _, _ = self.driver.get_candidates(None, self.spec, None)
         self.assertEqual([str(NODE_B)], list(by_rp))
         self.spec.requested_destination = objects.Destination(
             forbidden_aggregates={'zone2'})
-        by_rp, _, _ = self.driver.get_candidates(None, self.spec,
-                                                 host_manager)
+        by_rp, _, _ = self.driver.get_candidates(None, self.spec, None)
         self.assertEqual([str(NODE_A)], list(by_rp))
         self.spec.requested_destination = objects.Destination(
-            aggregates=['zone3'])
+            aggregates=['zone1', 'zone2'])
         self.assertRaises(nova_exception.NoValidHost,
-                          self.driver.get_candidates, None, self.spec,
-                          host_manager)
+                          self.driver.get_candidates, None, self.spec, None)
         self.placement.get_candidates.assert_not_called()
+
+    def test_an_aggregate_nova_does_not_know_is_placement_s(self):
+        # A routed network's segment is an aggregate in placement only.
+        self._aggregates({})
+        self.spec.requested_destination = objects.Destination(
+            aggregates=['segment'])
+        self.assertIs(self.placement.get_candidates.return_value,
+                      self.driver.get_candidates('ctx', self.spec, None))
+        self.store.all_usage.assert_not_called()
 
     def test_traits_are_answered_by_placement(self):
         self.spec = request_spec({'trait:HW_CPU_X86_VMX': 'required'})

@@ -47,7 +47,7 @@ class TestNodeQuery(testtools.TestCase):
         request = _request(spec)
         target = uuid.uuid4()
         request.get_request_group(None).in_tree = str(target)
-        query = placement_query.NodeQuery(request, None)
+        query = placement_query.NodeQuery(None, request)
         self.assertTrue(query.matches(hosts.HostRecord(
             node_uuid=target, host='h', nodename='n', capacity={})))
         self.assertFalse(query.matches(hosts.HostRecord(
