@@ -43,8 +43,9 @@ def build(tracker, compute_node, service, dropped=()):
     :param compute_node: the ``objects.ComputeNode`` just persisted
     :param service: dict of the compute service's ``disabled``,
         ``disabled_reason`` and ``forced_down``
-    :param dropped: instance UUIDs whose move the tracker just gave up
-        (their migrations are still in its books)
+    :param dropped: instance UUIDs whose move the tracker just gave up on
+        this node (confirmed on the source, reverted or failed on the
+        destination); their migrations are still in its books
     """
     node = compute_node.hypervisor_hostname
     # An instance moving here (resize, migration, evacuation) is on the
@@ -54,8 +55,19 @@ def build(tracker, compute_node, service, dropped=()):
                 if migration.dest_compute == compute_node.host
                 and migration.dest_node == node
                 and instance not in dropped}
+    # A dropped move leaves the instance on the other end, unless it
+    # never left the node (a resize to the same node).
+    leaving = {instance for instance in dropped
+               if not _same_node(tracker.tracked_migrations.get(instance))}
     return from_compute_node(
-        compute_node, set(tracker.stats[node].states) | incoming, service)
+        compute_node,
+        (set(tracker.stats[node].states) | incoming) - leaving, service)
+
+
+def _same_node(migration):
+    return (migration is not None
+            and migration.source_compute == migration.dest_compute
+            and migration.source_node == migration.dest_node)
 
 
 def from_compute_node(compute_node, instances, service):

@@ -67,10 +67,12 @@ class TestBuild(testtools.TestCase):
     def test_instances_moving_to_the_node_are_on_it(self):
         here, incoming, elsewhere = (str(uuid.uuid4()) for _ in range(3))
         migrations = {
-            incoming: objects.Migration(dest_compute='compute1',
-                                        dest_node='node1'),
-            elsewhere: objects.Migration(dest_compute='compute1',
-                                         dest_node='node2')}
+            incoming: objects.Migration(
+                source_compute='compute2', source_node='node3',
+                dest_compute='compute1', dest_node='node1'),
+            elsewhere: objects.Migration(
+                source_compute='compute2', source_node='node3',
+                dest_compute='compute1', dest_node='node2')}
         record = host_record.build(
             FakeTracker('node1', [here], migrations), compute_node(), {})
         self.assertEqual(sorted([here, incoming]), record.state['instances'])
@@ -79,6 +81,24 @@ class TestBuild(testtools.TestCase):
             FakeTracker('node1', [here], migrations), compute_node(), {},
             dropped={incoming})
         self.assertEqual([here], record.state['instances'])
+
+    def test_a_confirmed_move_leaves_the_source_node(self):
+        # The tracker still counts the instance in its stats when it runs
+        # the hooks of drop_move_claim_at_source.
+        moved, stays, resized = (str(uuid.uuid4()) for _ in range(3))
+        migrations = {
+            moved: objects.Migration(
+                source_compute='compute1', source_node='node1',
+                dest_compute='compute2', dest_node='node2'),
+            resized: objects.Migration(
+                source_compute='compute1', source_node='node1',
+                dest_compute='compute1', dest_node='node1')}
+        tracker = FakeTracker('node1', [moved, stays, resized], migrations)
+        for dropped, left in ((moved, [stays, resized]),
+                              (resized, [moved, stays, resized])):
+            record = host_record.build(tracker, compute_node(), {},
+                                       dropped={dropped})
+            self.assertEqual(sorted(left), record.state['instances'])
 
     def test_state_carries_the_compute_node_object(self):
         topology = objects.NUMATopology(cells=[objects.NUMACell(
