@@ -52,4 +52,3 @@ class TestNodeQuery(testtools.TestCase):
             node_uuid=target, host='h', nodename='n', capacity={})))
         self.assertFalse(query.matches(hosts.HostRecord(
             node_uuid=uuid.uuid4(), host='h', nodename='n', capacity={})))
-
