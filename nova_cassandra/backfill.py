@@ -17,12 +17,6 @@ from nova_cassandra import exception
 LOG = logging.getLogger(__name__)
 
 
-def _service_status(service):
-    return {'disabled': service.disabled,
-            'disabled_reason': service.disabled_reason,
-            'forced_down': service.forced_down}
-
-
 def host_records(context):
     """A ``HostRecord`` per compute node of every cell but cell0."""
     for cell in objects.CellMappingList.get_all(context):
@@ -43,8 +37,7 @@ def host_records(context):
                     cell_context, node.host, node.hypervisor_hostname,
                     expected_attrs=[])
                 yield host_record.from_compute_node(
-                    node, [i.uuid for i in instances],
-                    _service_status(service))
+                    node, [i.uuid for i in instances])
 
 
 def backfill(context, store):

@@ -13,7 +13,6 @@ the order their state changed.
 
 import uuid
 
-from nova import objects
 from oslo_log import log as logging
 
 from nova_cassandra.compute import host_record
@@ -21,13 +20,6 @@ from nova_cassandra.compute import publisher
 from nova_cassandra.store import backends
 
 LOG = logging.getLogger(__name__)
-
-# What the service status is taken to be until the first audit reads it.
-_SERVICE_UNKNOWN = {'disabled': False, 'disabled_reason': None,
-                    'forced_down': False}
-
-# The audit re-reads the service's status (one conductor call per audit).
-AUDIT = 'update_available_resource'
 
 # A move claim given up (confirmed on the source, reverted on the
 # destination).
@@ -48,30 +40,13 @@ class CassandraHostStateHook:
     def __init__(self):
         self._publisher = publisher.Publisher(
             self.backend.hosts.get_store, self.backend.unavailable)
-        self._services = {}
-
-    def _service(self, context, host, change):
-        if change == AUDIT or host not in self._services:
-            try:
-                service = objects.Service.get_by_compute_host(context, host)
-            except Exception as e:
-                LOG.warning('Cannot read the status of compute service %s, '
-                            'publishing the last one known: %s', host, e)
-            else:
-                self._services[host] = {
-                    'disabled': service.disabled,
-                    'disabled_reason': service.disabled_reason,
-                    'forced_down': service.forced_down}
-        return self._services.get(host, _SERVICE_UNKNOWN)
 
     def changed(self, context, tracker, compute_node, change, instance=None):
         """Publish ``compute_node``'s state after ``change``."""
-        service = self._service(context, compute_node.host, change)
         # The tracker forgets a dropped move's migration after its hooks.
         dropped = ({instance.uuid}
                    if instance is not None and change == DROPS_MOVE else ())
-        record = host_record.build(tracker, compute_node, service,
-                                   dropped=dropped)
+        record = host_record.build(tracker, compute_node, dropped=dropped)
         LOG.debug('Publishing host state of node %s after %s',
                   compute_node.hypervisor_hostname, change)
         fold = []

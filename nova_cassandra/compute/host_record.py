@@ -5,7 +5,7 @@ The row carries two views of the node:
 * amounts per resource class (``capacity``, ``reserved``, ``used``,
   ``allocation_ratio``), what claims are checked against;
 * ``state``: the ``ComputeNode`` object itself, serialized by nova's object
-  model, plus the node's instance UUIDs and its service's status, from which
+  model, plus the node's instance UUIDs, from which
   the scheduler rebuilds the ``HostState`` stock filters and weighers read.
 """
 
@@ -36,13 +36,11 @@ def _reserved():
             DISK_GB: CONF.reserved_host_disk_mb // 1024}
 
 
-def build(tracker, compute_node, service, dropped=()):
+def build(tracker, compute_node, dropped=()):
     """The ``HostRecord`` of ``compute_node`` as ``tracker`` now sees it.
 
     :param tracker: the node's ``ResourceTracker``
     :param compute_node: the ``objects.ComputeNode`` just persisted
-    :param service: dict of the compute service's ``disabled``,
-        ``disabled_reason`` and ``forced_down``
     :param dropped: instance UUIDs whose move the tracker just gave up on
         this node (confirmed on the source, reverted or failed on the
         destination); their migrations are still in its books
@@ -61,7 +59,7 @@ def build(tracker, compute_node, service, dropped=()):
                if not _same_node(tracker.tracked_migrations.get(instance))}
     return from_compute_node(
         compute_node,
-        (set(tracker.stats[node].states) | incoming) - leaving, service)
+        (set(tracker.stats[node].states) | incoming) - leaving)
 
 
 def _same_node(migration):
@@ -70,7 +68,7 @@ def _same_node(migration):
             and migration.source_node == migration.dest_node)
 
 
-def from_compute_node(compute_node, instances, service):
+def from_compute_node(compute_node, instances):
     """The ``HostRecord`` of ``compute_node``, hosting ``instances`` (UUIDs).
 
     ``state['changed_at']`` (seconds since the epoch) is when the record
@@ -95,5 +93,4 @@ def from_compute_node(compute_node, instances, service):
         used={rc: max(0, used[rc] - reserved[rc]) for rc in used},
         state={'compute_node': compute_node.obj_to_primitive(),
                'instances': sorted(instances),
-               'service': dict(service),
                'changed_at': time.time()})

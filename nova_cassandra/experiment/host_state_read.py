@@ -26,7 +26,6 @@ LOG = logging.getLogger(__name__)
 
 HOST = 'nc-reads-%s-%d'
 NODES_PER_HOST = 25
-_IDLE = {'disabled': False, 'disabled_reason': None, 'forced_down': False}
 
 
 class Fleet:
@@ -73,7 +72,7 @@ class Fleet:
         node.create()
         self.records.append(node)
         self.node_uuids.append(node.uuid)
-        self.store.create(host_record.from_compute_node(node, [], _IDLE))
+        self.store.create(host_record.from_compute_node(node, []))
 
     def destroy(self):
         with nova_context.target_cell(self.context, self.cell):

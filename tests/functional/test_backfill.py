@@ -28,8 +28,7 @@ class TestHostsBackfill(base.TestCase):
     def _node(self, vcpus_used, instances):
         host = 'nc-backfill-%s' % uuid.uuid4().hex[:8]
         service = objects.Service(self.context, host=host,
-                                  binary='nova-compute', topic='compute',
-                                  disabled=True, disabled_reason='drained')
+                                  binary='nova-compute', topic='compute')
         service.create()
         self.addCleanup(service.destroy)
         node = objects.ComputeNode(
@@ -91,8 +90,6 @@ class TestHostsBackfill(base.TestCase):
         self.assertEqual({'VCPU': 4.0, 'MEMORY_MB': 1.5, 'DISK_GB': 1.0},
                          record.allocation_ratio)
         self.assertEqual(instances, record.state['instances'])
-        self.assertEqual({'disabled': True, 'disabled_reason': 'drained',
-                          'forced_down': False}, record.state['service'])
         self.assertEqual(
             node.uuid,
             record.state['compute_node']['nova_object.data']['uuid'])

@@ -48,8 +48,7 @@ class TestBuild(testtools.TestCase):
     def test_amounts_exclude_what_the_tracker_counts_as_reserved(self):
         node = compute_node()
         instances = [str(uuid.uuid4()) for _ in range(2)]
-        record = host_record.build(FakeTracker('node1', instances), node,
-                                   {'disabled': False})
+        record = host_record.build(FakeTracker('node1', instances), node)
         self.assertEqual(uuid.UUID(node.uuid), record.node_uuid)
         self.assertEqual(('compute1', 'node1'), (record.host, record.nodename))
         self.assertEqual({'VCPU': 16, 'MEMORY_MB': 32768, 'DISK_GB': 500},
@@ -62,7 +61,6 @@ class TestBuild(testtools.TestCase):
         self.assertEqual({'VCPU': 4.0, 'MEMORY_MB': 1.5, 'DISK_GB': 1.0},
                          record.allocation_ratio)
         self.assertEqual(sorted(instances), record.state['instances'])
-        self.assertEqual({'disabled': False}, record.state['service'])
 
     def test_instances_moving_to_the_node_are_on_it(self):
         here, incoming, elsewhere = (str(uuid.uuid4()) for _ in range(3))
@@ -74,11 +72,11 @@ class TestBuild(testtools.TestCase):
                 source_compute='compute2', source_node='node3',
                 dest_compute='compute1', dest_node='node2')}
         record = host_record.build(
-            FakeTracker('node1', [here], migrations), compute_node(), {})
+            FakeTracker('node1', [here], migrations), compute_node())
         self.assertEqual(sorted([here, incoming]), record.state['instances'])
         # Reverted: the tracker drops the move claim, then the migration.
         record = host_record.build(
-            FakeTracker('node1', [here], migrations), compute_node(), {},
+            FakeTracker('node1', [here], migrations), compute_node(),
             dropped={incoming})
         self.assertEqual([here], record.state['instances'])
 
@@ -96,7 +94,7 @@ class TestBuild(testtools.TestCase):
         tracker = FakeTracker('node1', [moved, stays, resized], migrations)
         for dropped, left in ((moved, [stays, resized]),
                               (resized, [moved, stays, resized])):
-            record = host_record.build(tracker, compute_node(), {},
+            record = host_record.build(tracker, compute_node(),
                                        dropped={dropped})
             self.assertEqual(sorted(left), record.state['instances'])
 
@@ -106,7 +104,7 @@ class TestBuild(testtools.TestCase):
             cpu_usage=0, memory_usage=0, siblings=[set([0]), set([1])],
             mempages=[], pinned_cpus=set())])
         node = compute_node(numa_topology=topology._to_json())
-        record = host_record.build(FakeTracker('node1', []), node, {})
+        record = host_record.build(FakeTracker('node1', []), node)
         restored = objects.ComputeNode.obj_from_primitive(
             record.state['compute_node'])
         self.assertEqual(node.uuid, restored.uuid)
