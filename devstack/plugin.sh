@@ -22,7 +22,9 @@ if is_service_enabled n-cassandra; then
         echo_summary "Host rows for the compute nodes nova already has"
         backfill_nova_cassandra_hosts
     elif [[ "$1" == "stack" && "$2" == "test-config" ]]; then
-        configure_tempest_nova_cassandra
+        if is_service_enabled tempest; then
+            configure_tempest_nova_cassandra
+        fi
     fi
 
     if [[ "$1" == "unstack" ]]; then

@@ -1,23 +1,36 @@
-"""The devstack plugin's phases, run for real under a devstack stand-in.
+"""The devstack plugin's phases, run by devstack's own code.
 
-``devstack_harness.sh`` provides the devstack functions plugin.sh calls;
-Cassandra really starts (on 127.0.0.9, beside the stack's own node), nova's
-config files are really edited and the keyspace really created.  To run the
-phases under a real devstack instead, see README "Using with devstack".
+``devstack_real.sh`` sources a devstack checkout (``DEVSTACK_DIR``, by
+default the snapshot in the shared folder beside this checkout) and runs
+the phases as stack.sh, unstack.sh and clean.sh do; its overrides block
+names what stands in for what cannot exist here (systemd, sudo, /etc/nova,
+pip and tempest, which need the network).  Cassandra really starts, on
+127.0.0.9 beside the stack's own node, nova's config files (under a
+temporary DEST) are really edited and read back with devstack's
+``iniget``, and the keyspace is really created.
 """
 
 import configparser
+import glob
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
 
 import fixtures
+import nova
 
+from nova_cassandra import patches
 from nova_cassandra.store import schema
 from tests.functional import base
 
 ADDRESS = '127.0.0.9'
+DEVSTACK_DIR = os.environ.get('DEVSTACK_DIR', os.path.join(
+    os.path.dirname(base.REPO_DIR), 'shared', 'devstack'))
+HARNESS = os.path.join(os.path.dirname(__file__), 'devstack_real.sh')
+MANAGE = os.path.join(os.path.dirname(sys.executable), 'nova-cassandra-manage')
 
 
 def _listening(address, port):
@@ -26,92 +39,146 @@ def _listening(address, port):
         return s.connect_ex((address, port)) == 0
 
 
+def _iniget(path, *options):
+    """``{(section, option): value}`` as devstack's ``iniget`` reads them."""
+    script = ('source "$1/functions"; file=$2; shift 2; '
+              'while (($#)); do iniget "$file" "$1" "$2"; shift 2; done')
+    args = [arg for option in options for arg in option]
+    result = subprocess.run(
+        ['bash', '-c', script, 'iniget', DEVSTACK_DIR, path] + args,
+        capture_output=True, text=True, check=True, timeout=60)
+    return dict(zip(options, result.stdout.split('\n')))
+
+
 class TestDevstackPlugin(base.TestCase):
 
-    TIMEOUT = 400
+    TIMEOUT = 600
 
     def setUp(self):
         super().setUp()
+        if not os.path.isfile(os.path.join(DEVSTACK_DIR, 'functions')):
+            self.fail('no devstack checkout at %s: the snapshot lives in the '
+                      'shared folder beside this checkout (../shared/'
+                      'devstack); else git clone https://opendev.org/'
+                      'openstack/devstack and set DEVSTACK_DIR to it'
+                      % DEVSTACK_DIR)
         self.dest = self.useFixture(fixtures.TempDir()).path
-        self.data = os.path.join(self.dest, 'data')
-        os.makedirs(self.data)
-        self.nova_conf = os.path.join(self.dest, 'nova.conf')
-        self.cpu_conf = os.path.join(self.dest, 'nova-cpu.conf')
-        self.tempest_conf = os.path.join(self.dest, 'tempest.conf')
-        for path in (self.nova_conf, self.cpu_conf, self.tempest_conf):
-            open(path, 'w').close()
+        # Where fetch_plugins would have cloned the plugin.
+        os.symlink(base.REPO_DIR, os.path.join(self.dest, 'nova-cassandra'))
+        self.nova_conf = os.path.join(self.dest, 'etc', 'nova', 'nova.conf')
+        self.cpu_conf = os.path.join(self.dest, 'etc', 'nova',
+                                     'nova-cpu.conf')
+        self.tempest_conf = os.path.join(self.dest, 'tempest', 'etc',
+                                         'tempest.conf')
         self.env = dict(
-            os.environ, DEST=self.dest, DATA_DIR=self.data,
-            NOVA_CASSANDRA_DIR=base.REPO_DIR, NOVA_CONF=self.nova_conf,
-            NOVA_CPU_CONF=self.cpu_conf, TEMPEST_CONFIG=self.tempest_conf,
-            SERVICE_LISTEN_ADDRESS=ADDRESS, CASSANDRA_HEAP='512M',
-            NC_CACHE_DIR=os.path.expanduser('~/.cache/nova-cassandra'),
-            PATH=os.path.dirname(sys.executable) + ':' + os.environ['PATH'])
-        self.addCleanup(self._phase, 'clean')
+            PATH=os.environ['PATH'], HOME=os.environ['HOME'],
+            DEVSTACK_DIR=DEVSTACK_DIR, DEST=self.dest,
+            DEVSTACK_VENV=sys.prefix, HOST_IP=ADDRESS, CASSANDRA_HEAP='512M',
+            NC_CACHE_DIR=os.path.expanduser('~/.cache/nova-cassandra'))
+        self.addCleanup(self._kill_cassandra)
+        self.addCleanup(self._run, 'clean')
 
-    def _phase(self, *phase):
-        harness = os.path.join(os.path.dirname(__file__),
-                               'devstack_harness.sh')
-        return subprocess.run(['bash', harness] + list(phase), env=self.env,
-                              capture_output=True, text=True, timeout=300)
+    def _run(self, *args, **env):
+        """Run ``devstack_real.sh *args``; the output when it failed."""
+        result = subprocess.run(['bash', HARNESS] + list(args),
+                                env=dict(self.env, **env),
+                                capture_output=True, text=True, timeout=500)
+        self.assertEqual(0, result.returncode,
+                         result.stdout[-2000:] + result.stderr[-3000:])
+        return result
 
-    def _ini(self, path):
-        parser = configparser.ConfigParser(interpolation=None)
-        parser.read(path)
-        return parser
+    def _kill_cassandra(self):
+        """Kill the node a broken unstack or clean phase left running."""
+        pidfile = os.path.join(self.dest, 'status',
+                               'devstack@n-cassandra.service.pid')
+        try:
+            with open(pidfile) as f:
+                os.kill(int(f.read()), signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
 
-    def test_post_config_starts_cassandra_and_switches_nova_over(self):
-        result = self._phase('stack', 'post-config')
-        self.assertEqual(0, result.returncode, result.stderr[-3000:])
+    def _nova_tree(self):
+        """devstack's nova checkout: the installed nova, series reverted."""
+        site = os.path.dirname(os.path.dirname(nova.__file__))
+        tree = os.path.join(self.dest, 'nova')
+        ignore = shutil.ignore_patterns('__pycache__')
+        shutil.copytree(os.path.join(site, 'nova'),
+                        os.path.join(tree, 'nova'), ignore=ignore)
+        dist_info = 'nova-%s.dist-info' % patches.NOVA_VERSION
+        for path in glob.glob(os.path.join(site, dist_info)):
+            shutil.copytree(path, os.path.join(tree, dist_info))
+        subprocess.run([MANAGE, 'patches', 'revert', '--nova-path', tree],
+                       capture_output=True, check=True, timeout=120)
+
+    def _nova_confs(self):
+        """nova's config files as devstack has them by post-config.
+
+        nova.conf with the stack's databases (extra runs once nova does),
+        and nova-cpu.conf as an earlier run left it: a copy of nova.conf.
+        """
+        stack = base.nova_conf()
+        conf = configparser.ConfigParser(interpolation=None)
+        for section in ('database', 'api_database'):
+            conf[section] = {'connection': stack[section]['connection']}
+        os.makedirs(os.path.dirname(self.nova_conf))
+        for path in (self.nova_conf, self.cpu_conf):
+            with open(path, 'w') as f:
+                conf.write(f)
+
+    def test_stack_unstack_clean(self):
+        self._nova_tree()
+        self._nova_confs()
+
+        result = self._run('stack')
+        with open(os.path.join(self.dest, 'pip_install.log')) as f:
+            self.assertEqual(['-e %s/%s' % (self.dest, project)
+                              for project in ('nova-cassandra', 'nova')],
+                             f.read().splitlines())
+        self.assertIn('Applied the patch series to nova %s'
+                      % patches.NOVA_VERSION, result.stdout)
         self.assertTrue(_listening(ADDRESS, 9042))
+        self.assertRegex(result.stdout,
+                         r'Created \d+ host rows; \d+ nodes already had one')
 
-        nova = self._ini(self.nova_conf)
-        self.assertEqual('cassandra', nova['scheduler']['host_manager'])
-        self.assertEqual('cassandra', nova['scheduler']['claims_driver'])
-        self.assertEqual('2', nova['scheduler']['workers'])
-        self.assertEqual('False',
-                         nova['filter_scheduler']['track_instance_changes'])
-        self.assertEqual(ADDRESS, nova['cassandra']['contact_points'])
-        cpu = self._ini(self.cpu_conf)
-        self.assertEqual('cassandra',
-                         cpu['compute']['resource_tracker_hooks'])
-        self.assertEqual('cassandra',
-                         cpu['DEFAULT']['servicegroup_report_hooks'])
-        self.assertEqual('20', cpu['DEFAULT']['update_resources_interval'])
-        self.assertEqual('0', cpu['DEFAULT']['periodic_fuzzy_delay'])
+        computes = {
+            ('cassandra', 'contact_points'): ADDRESS,
+            ('cassandra', 'keyspace'): 'nova_cassandra',
+            ('compute', 'resource_tracker_hooks'): 'cassandra',
+            ('DEFAULT', 'servicegroup_report_hooks'): 'cassandra',
+            ('DEFAULT', 'update_resources_interval'): '20',
+            ('DEFAULT', 'periodic_fuzzy_delay'): '0',
+        }
+        self.assertEqual(computes, _iniget(self.cpu_conf, *computes))
+        schedulers = {
+            ('scheduler', 'host_manager'): 'cassandra',
+            ('scheduler', 'claims_driver'): 'cassandra',
+            ('scheduler', 'workers'): '2',
+            ('filter_scheduler', 'track_instance_changes'): 'False',
+            **computes,
+        }
+        self.assertEqual(schedulers, _iniget(self.nova_conf, *schedulers))
+        tempest = {
+            ('compute', 'min_compute_nodes'): '1',
+            ('compute-feature-enabled', 'scheduler_enabled_filters'): 'all',
+            ('service_available', 'nova_cassandra'): 'True',
+            ('nova_cassandra', 'scheduler_services'): '1',
+            ('nova_cassandra', 'boot_requests'): '4',
+        }
+        self.assertEqual(tempest, _iniget(self.tempest_conf, *tempest))
 
         status = subprocess.run(
-            [os.path.join(os.path.dirname(sys.executable),
-                          'nova-cassandra-manage'),
-             '--config-file', self.nova_conf, 'status'],
+            [MANAGE, '--config-file', self.nova_conf, 'status'],
             capture_output=True, text=True, timeout=60)
         self.assertEqual(0, status.returncode, status.stderr)
         self.assertIn('Schema version: %d' % schema.LATEST, status.stdout)
 
-        # extra runs once nova does: the stack's nova databases stand in.
-        stack = base.nova_conf()
-        nova['api_database'] = stack['api_database']
-        nova['database'] = stack['database']
-        with open(self.nova_conf, 'w') as f:
-            nova.write(f)
-        result = self._phase('stack', 'extra')
-        self.assertEqual(0, result.returncode, result.stderr[-3000:])
-        self.assertRegex(result.stdout,
-                         r'Created \d+ host rows; \d+ nodes already had one')
-
-        result = self._phase('stack', 'test-config')
-        self.assertEqual(0, result.returncode, result.stderr[-3000:])
-        tempest = self._ini(self.tempest_conf)
-        self.assertEqual('True',
-                         tempest['service_available']['nova_cassandra'])
-        self.assertEqual('1', tempest['nova_cassandra']['scheduler_services'])
-        self.assertEqual('4', tempest['nova_cassandra']['boot_requests'])
-
-        result = self._phase('unstack')
-        self.assertEqual(0, result.returncode, result.stderr[-3000:])
+        self._run('unstack')
         self.assertFalse(_listening(ADDRESS, 9042))
 
-        result = self._phase('clean')
-        self.assertEqual(0, result.returncode, result.stderr[-3000:])
-        self.assertFalse(os.path.exists(os.path.join(self.data,
-                                                     'nova-cassandra')))
+        self._run('clean')
+        self.assertFalse(os.path.exists(
+            os.path.join(self.dest, 'data', 'nova-cassandra')))
+
+    def test_test_config_without_tempest(self):
+        self._run('stack', 'test-config', ENABLED_SERVICES='')
+        self.assertFalse(os.path.exists(self.tempest_conf))
