@@ -5,6 +5,7 @@ nova 34 has no AvailabilityZoneFilter: a requested zone is a placement
 compute is dropped by its service status, not by an audit of its rows.
 """
 
+import itertools
 from unittest import mock
 
 import fixtures
@@ -23,17 +24,26 @@ class TestTwoSchedulersTwoZones(nova_base.CassandraIntegratedTestBase):
         # Room for every server in zone1 alone: 2 nodes of 10 VCPU x 4.
         self.flags(compute_driver='fake.MediumFakeDriver')
         super()._setup_services()  # API, conductor, a scheduler, 'compute'
-        # A second scheduler listening on the same topic: conductor's
-        # requests go to whichever of the two takes them first.
+        # A second scheduler service.  nova's fake transport hands all of a
+        # topic's calls to whichever listener polls first, so conductor's
+        # requests are given to each scheduler in turn, as RabbitMQ shares
+        # them out (the spec as a copy, as the RPC layer would pass it).
         second = self.useFixture(nova_fixtures.ServiceFixture(
             'scheduler', host='scheduler2')).service
         self.handled = {}
-        for service in (self.scheduler, second):
-            manager = service.manager
-            self.useFixture(fixtures.MockPatchObject(
-                manager, 'select_destinations',
-                side_effect=self._counted(service.host,
-                                          manager.select_destinations)))
+        schedulers = itertools.cycle([self.scheduler, second])
+
+        def select_destinations(context, spec_obj, instance_uuids,
+                                **kwargs):
+            scheduler = next(schedulers)
+            self.handled[scheduler.host] = (
+                self.handled.get(scheduler.host, 0) + 1)
+            return scheduler.manager.select_destinations(
+                context, spec_obj=spec_obj.obj_clone(),
+                instance_uuids=instance_uuids, **kwargs)
+        self.useFixture(fixtures.MockPatchObject(
+            self.conductor.manager.compute_task_mgr.query_client,
+            'select_destinations', side_effect=select_destinations))
         for zone, hosts in ZONES.items():
             aggregate = self._create_aggregate(zone, availability_zone=zone)
             for host in hosts:
@@ -42,12 +52,6 @@ class TestTwoSchedulersTwoZones(nova_base.CassandraIntegratedTestBase):
                 self.admin_api.add_host_to_aggregate(aggregate, host)
         self.small = self._create_flavor(vcpu=1, memory_mb=128, disk=1,
                                          ephemeral=0)
-
-    def _counted(self, host, select_destinations):
-        def counted(*args, **kwargs):
-            self.handled[host] = self.handled.get(host, 0) + 1
-            return select_destinations(*args, **kwargs)
-        return counted
 
     def _boot(self, count, zone):
         ids = [self.api.post_server({'server': self._build_server(
