@@ -56,10 +56,6 @@ class CassandraClaims:
     def _store(self):
         return self.backend.claims.get_store()
 
-    @property
-    def placement_client(self):
-        return report.report_client_singleton()
-
     def get_candidates(self, context, spec_obj, host_manager):
         """The nodes placement would list for the request.
 
@@ -147,23 +143,18 @@ class CassandraClaims:
             return False
         mode = self._conf.placement_allocations
         if mode == 'sync' or placement_only:
-            if not self._claim_in_placement(context, spec_obj, instance_uuid,
-                                            alloc_req,
-                                            allocation_request_version):
+            if not self._placement.claim(
+                    context, host_state, spec_obj, instance_uuid, alloc_req,
+                    allocation_request_version=allocation_request_version):
                 self._store().release(uuid.UUID(node),
                                       uuid.UUID(instance_uuid))
                 return False
         elif mode == 'async':
             self._background.submit(
-                self._claim_in_placement, context, spec_obj, instance_uuid,
-                alloc_req, allocation_request_version)
+                self._placement.claim, context, host_state, spec_obj,
+                instance_uuid, alloc_req,
+                allocation_request_version=allocation_request_version)
         return True
-
-    def _claim_in_placement(self, context, spec_obj, instance_uuid,
-                            alloc_req, allocation_request_version):
-        return utils.claim_resources(
-            context, self.placement_client, spec_obj, instance_uuid,
-            alloc_req, allocation_request_version=allocation_request_version)
 
     def cleanup(self, context, instance_uuids):
         """Release the claims of ``instance_uuids`` (and their allocations)."""
