@@ -7,13 +7,11 @@ most ``CONFLICT_RETRY_COUNT`` times, then let the caller move on to its next
 weighed host.
 """
 
-import collections
-import threading
-
 from oslo_log import log as logging
 
 from nova_cassandra.claims import capacity
 from nova_cassandra import exception
+from nova_cassandra import metrics
 from nova_cassandra.store import hosts
 
 LOG = logging.getLogger(__name__)
@@ -25,24 +23,6 @@ LOST_CAS = 'lost its compare-and-set'
 NO_ROOM = 'no longer has room'
 GAVE_UP = 'changed on every one of'
 
-
-class Counters:
-    """Claim outcomes in this process (thread-safe), for the experiment."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._counts = collections.Counter()
-
-    def add(self, name, amount=1):
-        with self._lock:
-            self._counts[name] += amount
-
-    def snapshot(self):
-        with self._lock:
-            return dict(self._counts)
-
-
-COUNTERS = Counters()
 
 
 def claim(store, node_uuid, consumer_uuid, resources, ttl):
@@ -64,7 +44,7 @@ def claim(store, node_uuid, consumer_uuid, resources, ttl):
         usage = store.node_usage(node_uuid)
         if not capacity.fits(usage, resources):
             LOG.info('Node %s %s for %s.', node_uuid, NO_ROOM, consumer_uuid)
-            COUNTERS.add('no_fit')
+            metrics.count('no_fit')
             return False
         try:
             store.claim(node_uuid, usage.record.generation, consumer_uuid,
@@ -73,15 +53,15 @@ def claim(store, node_uuid, consumer_uuid, resources, ttl):
             LOG.info('Claim for %s on node %s %s (attempt %d of %d).',
                      consumer_uuid, node_uuid, LOST_CAS, attempt + 1,
                      CONFLICT_RETRY_COUNT + 1)
-            COUNTERS.add('conflicts')
+            metrics.count('conflicts')
             if attempt < CONFLICT_RETRY_COUNT:
-                COUNTERS.add('retries')
+                metrics.count('retries')
             continue
-        COUNTERS.add('claims')
+        metrics.count('claims')
         return True
     LOG.info('Node %s %s %d claim attempts for %s; trying another host.',
              node_uuid, GAVE_UP, CONFLICT_RETRY_COUNT + 1, consumer_uuid)
-    COUNTERS.add('gave_up')
+    metrics.count('gave_up')
     return False
 
 

@@ -22,6 +22,7 @@ import uuid
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.conf import cassandra as cassandra_conf
 from nova_cassandra.experiment import stats
+from nova_cassandra import metrics
 from nova_cassandra.store import claims as claims_store
 from nova_cassandra.store import hosts as hosts_store
 from nova_cassandra.store import session as session_mod
@@ -83,7 +84,7 @@ def scheduler(make_store, nodes, requests, seed, results, start):
         split['cas'].append(sum(timed.cas.samples))
     results.put({'placed': placed, 'split': split, 'started': started,
                  'finished': time.time(),
-                 'counters': cassandra_claim.COUNTERS.snapshot()})
+                 'counters': metrics.snapshot()})
 
 
 def _outcomes(procs, results, timeout):

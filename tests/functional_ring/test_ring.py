@@ -28,6 +28,7 @@ from testtools import content
 from nova_cassandra.claims import capacity
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.claims import checker
+from nova_cassandra import metrics
 from nova_cassandra.store import claims
 from nova_cassandra.store import hosts
 from nova_cassandra.store import schema
@@ -100,7 +101,7 @@ def _scheduler(keyspace, nodes, requests, seed, results, start, first):
         node, errors = _claim_as_the_driver(store, nodes, consumer, order)
         outcomes.append((str(consumer), node and str(node), errors))
         first.set()
-    results.put((outcomes, cassandra_claim.COUNTERS.snapshot()))
+    results.put((outcomes, metrics.snapshot()))
     session.cluster.shutdown()
 
 
@@ -320,11 +321,11 @@ class TestRing(base.TestCase):
             race=lambda: claim_store.claim(node, 1, other, ONE_VCPU, 600),
             retrying=lambda: _kill(3))
         self.addCleanup(_cassandra_sh, 'ring', '3')
-        before = cassandra_claim.COUNTERS.snapshot()
+        before = metrics.snapshot()
         consumer = uuid.uuid4()
         self.assertTrue(cassandra_claim.claim(store, node, consumer,
                                               ONE_VCPU, 600))
-        after = cassandra_claim.COUNTERS.snapshot()
+        after = metrics.snapshot()
         self.assertEqual(2, store.reads)  # a lost CAS, then one retry
         self.assertEqual(before.get('conflicts', 0) + 1, after['conflicts'])
         usage = claim_store.node_usage(node)
