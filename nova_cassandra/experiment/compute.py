@@ -8,10 +8,9 @@ resource audit's reads of allocations left out.  The fleet's instances are
 placement allocations only, which the experiment never deletes and the
 fleet driver never reshapes; each audit of each node would otherwise read
 every consumer's allocations from placement one by one and look each
-consumer up through the conductor.  On two shared cores that load fell on
-the set-ups whose computes audit during the runs (the host rows are their
-heartbeat): at 100 hosts it kept placement's two workers busy, a cost
-stock's fleet, which audits at start-up only, never paid.
+consumer up through the conductor: at 100 hosts, on two shared cores,
+that kept placement's two workers busy during the runs, whatever the
+set-up.
 """
 
 import sys

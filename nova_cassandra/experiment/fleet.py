@@ -31,12 +31,15 @@ FILL_PROJECT = 'nc-experiment-fill'
 # default is 120 s; 10 s lets a new scheduler trust the casts (its second
 # sync from a host marks it up to date) before it is measured.
 SYNC_INTERVAL = 10
-# A real compute runs its resource audit on a machine of its own: here it
-# would share the two cores with what is measured, so it runs only at
-# start-up, when it creates the nodes.
+# Every set-up's computes run their resource audit this often, from the
+# start (nova delays periodic tasks by up to 60 s otherwise).  A plugin's
+# audit republishes every node to its store; stock's saves the compute node
+# when it changed: the same work on the same clock for all.
+AUDIT_INTERVAL = 20
 COMPUTE_CONF = {'DEFAULT': {
     'compute_driver': fake_driver.ALIAS + '.FleetDriver',
-    'update_resources_interval': -1,
+    'update_resources_interval': AUDIT_INTERVAL,
+    'periodic_fuzzy_delay': 0,
     'scheduler_instance_sync_interval': SYNC_INTERVAL,
 }}
 

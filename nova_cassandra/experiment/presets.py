@@ -72,12 +72,9 @@ def _plugin(name, backend, store_conf, placement_allocations,
             'filter_scheduler': {'track_instance_changes': False},
             group: dict(store_conf),
             # Each report to the service group is the compute's heartbeat
-            # in the store.  The audit republishes every node (and the
-            # service's status) every 20 s, from the start (nova delays
-            # periodic tasks by up to 60 s): what visibility measures.
-            'DEFAULT': {'servicegroup_report_hooks': backend,
-                        'update_resources_interval': 20,
-                        'periodic_fuzzy_delay': 0}},
+            # in the store; the audits (``fleet.AUDIT_INTERVAL``, as for
+            # every set-up) republish every node: what visibility measures.
+            'DEFAULT': {'servicegroup_report_hooks': backend}},
         services=(backend,),
         writes_placement=placement_allocations != 'off')
 

@@ -175,8 +175,7 @@ class Experiment:
 
     def _visibility(self, setup, hosts, state):
         """Change-to-read delays of one audit round of every node."""
-        seconds = (setup.compute_conf['DEFAULT']['update_resources_interval']
-                   + VISIBILITY_MARGIN)
+        seconds = fleet_mod.AUDIT_INTERVAL + VISIBILITY_MARGIN
         self.progress('%s, %d hosts: measuring host state visibility for '
                       '%d s' % (setup.name, hosts, seconds))
         delays, read_seconds = state.visibility(seconds)

@@ -1,6 +1,7 @@
 from oslo_config import cfg
 import testtools
 
+from nova_cassandra.experiment import fleet
 from nova_cassandra.experiment import presets
 from nova_cassandra.store import backends
 
@@ -38,6 +39,16 @@ class TestSetup(testtools.TestCase):
             group = backends.BY_NAME[setup.services[0]].group
             self.assertGreater(setup.scheduler_conf[group]['claim_ttl'],
                                2 * longest)
+
+    def test_every_fleet_audits_on_the_same_clock(self):
+        # fleet.COMPUTE_CONF sets the audit for all; a set-up of its own
+        # would make one fleet do more (or less) work than another's.
+        self.assertEqual(fleet.AUDIT_INTERVAL, fleet.COMPUTE_CONF['DEFAULT'][
+            'update_resources_interval'])
+        for setup in presets.SETUPS:
+            self.assertEqual(
+                set(), {'update_resources_interval', 'periodic_fuzzy_delay'}
+                & set(setup.compute_conf.get('DEFAULT', {})), setup.name)
 
     def test_presets_fit_their_fleet(self):
         for preset in presets.PRESETS.values():
