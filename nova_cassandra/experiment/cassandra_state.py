@@ -1,9 +1,11 @@
 """What the ``cassandra`` set-up keeps in Cassandra, for the experiment.
 
 The set-up runs in a keyspace of its own, recreated for each fleet.  The
-fleet's pre-fill goes into Cassandra as long-lived claims (beside the same
-allocations in placement), the stream's claims are released between runs,
-and after each run the independent checker reads usage and claims back.
+fleet's pre-fill is usage the computes publish in their host rows, as a
+cloud's instances are; the store's claims are the stream's alone.  Between
+two runs every table but the schema's is truncated and the computes
+re-publish their nodes: the next run reads no tombstone of the last one.
+After each run the independent checker reads usage and claims back.
 """
 
 import functools
@@ -13,8 +15,8 @@ import uuid
 
 from oslo_serialization import jsonutils
 
-from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.claims import checker
+from nova_cassandra.experiment import checker as experiment_checker
 from nova_cassandra.experiment import claim_race
 from nova_cassandra.experiment import stats
 from nova_cassandra.store import claims as claims_store
@@ -23,8 +25,8 @@ from nova_cassandra.store import schema
 from nova_cassandra.store import session as session_mod
 
 KEYSPACE = 'nova_cassandra_experiment'
-# The pre-fill outlives any run.
-FILL_TTL = 7 * 24 * 3600
+# Kept by ``reset``: what says the keyspace is at the schema version.
+SCHEMA_TABLES = frozenset(['schema_migrations'])
 
 
 class CassandraState:
@@ -60,38 +62,52 @@ class CassandraState:
             {name: self._conf.cassandra[name] for name in self._conf.cassandra
              if name != 'keyspace'} | {'keyspace': KEYSPACE})
 
-    def wait_for_nodes(self, node_uuids, timeout):
-        """Wait until the fleet's computes published every node."""
-        wanted = {uuid.UUID(n) for n in node_uuids}
+    def wait_for_nodes(self, used, compute_hosts, timeout):
+        """Wait until the computes published every node and a heartbeat.
+
+        ``used``: ``{node uuid: {resource class: amount}}``, what each
+        node's row must count as used (its pre-fill), claims aside.
+        """
+        wanted = {uuid.UUID(node): experiment_checker.nonzero(amounts)
+                  for node, amounts in used.items()}
         deadline = time.monotonic() + timeout
         while True:
-            missing = wanted - {r.node_uuid for r in self._hosts.list()}
-            if not missing:
+            found = {usage.record.node_uuid:
+                     experiment_checker.nonzero(usage.record.used)
+                     for usage in self._claims.all_usage()}
+            missing = [node for node, amounts in wanted.items()
+                       if found.get(node) != amounts]
+            silent = set(compute_hosts) - set(self._hosts.heartbeats())
+            if not missing and not silent:
                 return
             if time.monotonic() > deadline:
-                raise RuntimeError('%d nodes never published host state to '
-                                   'Cassandra' % len(missing))
+                raise RuntimeError(
+                    '%d nodes never published their host state (with '
+                    'their pre-fill) to the store, %d compute hosts no '
+                    'heartbeat' % (len(missing), len(silent)))
             time.sleep(2)
 
-    def fill(self, claims_by_node):
-        """Claim ``{node: [(consumer, resources), ...]}`` for good."""
-        for node, claims in sorted(claims_by_node.items()):
-            for consumer, resources in claims:
-                if not cassandra_claim.claim(
-                        self._claims, uuid.UUID(node), uuid.UUID(consumer),
-                        resources, FILL_TTL):
-                    raise RuntimeError('pre-fill does not fit on node %s'
-                                       % node)
+    def _truncate(self):
+        tables = self._session.cluster.metadata.keyspaces[KEYSPACE].tables
+        for table in sorted(set(tables) - SCHEMA_TABLES):
+            self._session.execute('TRUNCATE %s.%s' % (KEYSPACE, table),
+                                  execution_profile=session_mod.WRITE)
+
+    def reset(self, used, compute_hosts, timeout):
+        """Empty every table but the schema's; wait for the computes.
+
+        A truncated table's data files are dropped whole: no tombstone of
+        the run before is left to read.  The computes create their rows
+        again at their next audit (``wait_for_nodes``' arguments).
+        """
+        self._truncate()
+        self.wait_for_nodes(used, compute_hosts, timeout)
 
     def claimed(self, consumers):
         """The consumers among ``consumers`` that hold a claim."""
-        return {str(consumer) for _, consumer in cassandra_claim.held_by(
-            self._claims, {uuid.UUID(c) for c in consumers})}
-
-    def release(self, consumers):
-        """Release every claim these consumers hold."""
-        cassandra_claim.release_all(self._claims,
-                                    {uuid.UUID(c) for c in consumers})
+        wanted = {uuid.UUID(c) for c in consumers}
+        return {str(held.consumer_uuid) for usage in self._claims.all_usage()
+                for held in usage.claims if held.consumer_uuid in wanted}
 
     def visibility(self, seconds):
         """How long computes' changes take to show in the schedulers' read.

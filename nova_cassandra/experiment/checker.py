@@ -17,6 +17,11 @@ Violation = collections.namedtuple('Violation',
                                    'rp_uuid resource_class used capacity')
 
 
+def nonzero(amounts):
+    """``{resource class: amount}`` without the classes at 0."""
+    return {rc: amount for rc, amount in amounts.items() if amount}
+
+
 def capacity(inventory):
     """What placement lets allocations add up to for one inventory."""
     return int((inventory['total'] - inventory['reserved']) *

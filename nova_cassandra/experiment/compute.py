@@ -4,7 +4,8 @@
 
 Stock ``nova.cmd.compute.main`` once ``nova.virt.<ALIAS>`` resolves to
 ``fake_driver`` (nova imports drivers from ``nova.virt`` only), with the
-resource audit's reads of allocations left out.  The fleet's instances are
+resource audit's reads of allocations left out and the experiment's
+pre-fill counted as used (``fake_driver.add_fill``).  The fleet's instances are
 placement allocations only, which the experiment never deletes and the
 fleet driver never reshapes; each audit of each node would otherwise read
 every consumer's allocations from placement one by one and look each
@@ -26,6 +27,21 @@ def _audit_without_allocation_reads():
         lambda self, *args, **kwargs: {})
 
 
+def _audit_with_fill():
+    from nova.compute import resource_tracker
+
+    from nova_cassandra.experiment import fake_driver
+
+    tracker = resource_tracker.ResourceTracker
+    from_instances = tracker._update_usage_from_instances
+
+    def usage_with_fill(self, context, instances, nodename):
+        found = from_instances(self, context, instances, nodename)
+        fake_driver.add_fill(self.compute_nodes[nodename])
+        return found
+    tracker._update_usage_from_instances = usage_with_fill
+
+
 def main():
     # nova.cmd.compute picks nova's concurrency mode as it is imported: it
     # goes before anything else of nova's.
@@ -34,6 +50,7 @@ def main():
     from nova_cassandra.experiment import fake_driver
 
     _audit_without_allocation_reads()
+    _audit_with_fill()
     sys.modules['nova.virt.' + fake_driver.ALIAS] = fake_driver
     compute.main()
 

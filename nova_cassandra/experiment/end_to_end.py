@@ -130,7 +130,8 @@ class EndToEnd(processes.ProcessGroup):
                 self.state.recreate()
             fleet.start_all(timeout=TIMEOUT)
             if self.state:
-                self.state.wait_for_nodes(fleet.providers, TIMEOUT)
+                self.state.wait_for_nodes(dict.fromkeys(fleet.providers, {}),
+                                          fleet.compute_hosts, TIMEOUT)
             schedulers.start_all(fleet.compute_hosts,
                                  fleet_mod.SYNC_INTERVAL, TIMEOUT)
             self.start(processes.Process(

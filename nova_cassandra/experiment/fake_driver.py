@@ -9,9 +9,15 @@ of one fleet, so that placement's resource providers and nova's
 nova loads drivers from ``nova.virt`` only: the fleet's ``nova-compute``
 (``nova_cassandra.experiment.compute``) registers this module as
 ``nova.virt.<ALIAS>`` and sets ``compute_driver = <ALIAS>.FleetDriver``.
+
+The experiment's pre-fill is usage the computes count, as they count their
+instances': ``add_fill`` adds each node's share of ``fill_file`` to what
+the resource tracker finds at each audit.
 """
 
 import collections
+import json
+import os
 import uuid
 
 from nova.virt import fake
@@ -41,11 +47,46 @@ fleet_opts = [
                help='Index of the first node of this compute service.'),
     cfg.IntOpt('node_count', default=1, min=1,
                help='How many nodes this compute service runs.'),
+    cfg.StrOpt('fill_file',
+               help='JSON file of ``{node uuid: {resource class: amount}}``'
+                    ' each audit counts as used on top of instances; '
+                    'read when it changes, absent means none.'),
 ]
 
 CONF = cfg.CONF
 CONF.register_group(fleet_group)
 CONF.register_opts(fleet_opts, group=fleet_group)
+
+
+# (modification time, contents) of the fill file last read.
+_FILL = [None, {}]
+
+
+def fill_of(node_uuid):
+    """The node's pre-fill, ``{resource class: amount}`` (may be empty)."""
+    path = CONF.experiment_fleet.fill_file
+    try:
+        mtime = os.stat(path).st_mtime_ns if path else None
+    except FileNotFoundError:
+        mtime = None
+    if mtime is None:
+        return {}
+    if _FILL[0] != mtime:
+        with open(path) as f:
+            _FILL[:] = mtime, json.load(f)
+    return _FILL[1].get(node_uuid, {})
+
+
+def add_fill(compute_node):
+    """Count the node's pre-fill as used, as the tracker counts instances."""
+    fill = fill_of(compute_node.uuid)
+    compute_node.vcpus_used += fill.get(orc.VCPU, 0)
+    compute_node.memory_mb_used += fill.get(orc.MEMORY_MB, 0)
+    compute_node.local_gb_used += fill.get(orc.DISK_GB, 0)
+    compute_node.free_ram_mb = (compute_node.memory_mb
+                                - compute_node.memory_mb_used)
+    compute_node.free_disk_gb = (compute_node.local_gb
+                                 - compute_node.local_gb_used)
 
 
 def node_size(index):

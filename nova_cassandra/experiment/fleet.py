@@ -8,7 +8,10 @@ the fleet (providers, allocations, services, host mappings) is removed
 before it starts and after it stops.
 """
 
+import collections
 from concurrent import futures
+import json
+import os
 import sys
 import uuid
 
@@ -18,6 +21,7 @@ from nova import objects
 from nova.objects import host_mapping
 from oslo_log import log as logging
 
+from nova_cassandra.compute import host_record
 from nova_cassandra.experiment import checker
 from nova_cassandra.experiment import fake_driver
 from nova_cassandra.experiment import processes
@@ -90,6 +94,7 @@ class Fleet(processes.ProcessGroup):
         self.run_dir = run_dir
         self.placement = placement
         self.fleet_id = uuid.uuid4().hex
+        self.fill_path = os.path.join(run_dir, 'fill.json')
         self.providers = {}
 
     @property
@@ -115,7 +120,8 @@ class Fleet(processes.ProcessGroup):
                                    'experiment_fleet': {
                                        'fleet_id': self.fleet_id,
                                        'first_node': first,
-                                       'node_count': count}},
+                                       'node_count': count,
+                                       'fill_file': self.fill_path}},
                     self.compute_conf),
                 self.run_dir))
         self.wait_for('%d resource providers in placement' % self.hosts,
@@ -134,22 +140,40 @@ class Fleet(processes.ProcessGroup):
         self.providers = providers
         return all(self.inventories.values())
 
-    def fill(self, share):
-        """Allocate ``share`` of every node's capacity to fill consumers.
+    def fill(self, share, timeout):
+        """Fill ``share`` of every node's capacity, as instances would.
 
-        Returns ``{rp_uuid: [(consumer, resources), ...]}``, what was
-        allocated, for a set-up that keeps usage elsewhere too.
+        Each node's fill is allocated in placement to fill consumers and
+        written to ``fill_path``, which its compute counts as used from
+        its next audit on.  Returns ``{rp_uuid: {resource class:
+        amount}}`` once nova's compute nodes all count it.
         """
         filled = {}
         for rp_uuid, inventories in sorted(self.inventories.items()):
-            filled[rp_uuid] = []
+            used = collections.Counter()
             for i, resources in enumerate(fill_chunks(inventories, share)):
                 consumer = str(uuid.uuid5(uuid.NAMESPACE_URL,
                                           'fill/%s/%d' % (rp_uuid, i)))
                 self.placement.allocate(consumer, rp_uuid, resources,
                                         FILL_PROJECT, FILL_PROJECT)
-                filled[rp_uuid].append((consumer, resources))
+                used.update(resources)
+            filled[rp_uuid] = dict(used)
+        with open(self.fill_path + '.new', 'w') as f:
+            json.dump(filled, f)
+        os.replace(self.fill_path + '.new', self.fill_path)
+        self.wait_for('the pre-fill counted by %d compute nodes'
+                      % self.hosts, lambda: self._counted(filled), timeout,
+                      interval=2)
         return filled
+
+    def _counted(self, filled):
+        """Whether every node's compute counts its fill as used."""
+        counted = {node.uuid: checker.nonzero(
+            host_record.from_compute_node(node, ()).used)
+            for node in objects.ComputeNodeList.get_all(
+                nova_context.get_admin_context())}
+        return all(counted.get(rp_uuid) == checker.nonzero(used)
+                   for rp_uuid, used in filled.items())
 
     def capacity(self):
         """Total capacity of the fleet per resource class."""

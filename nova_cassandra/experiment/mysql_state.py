@@ -3,8 +3,8 @@
 The set-ups run in a database of their own on the stack's MariaDB (the
 server and account of nova's API database), recreated with the set-up's
 shards for each fleet.  Otherwise they are handled as the ``cassandra``
-set-up is: pre-fill as long-lived claims, the stream's claims released
-between runs, the independent checker after each run.
+set-up is: pre-fill in the host rows, every table but the schema's
+truncated between runs, the independent checker after each run.
 """
 
 import dataclasses
@@ -22,6 +22,8 @@ from nova_cassandra.store.sql import hosts
 from nova_cassandra.store.sql import schema
 
 DATABASE = 'nova_cassandra_experiment'
+# Kept by ``reset``: what says the database is at the schema version.
+SCHEMA_TABLES = frozenset(['schema_migrations', 'shards'])
 
 
 def _server(conf):
@@ -98,6 +100,12 @@ class MySQLState(cassandra_state.CassandraState):
             schema.sync(connection, self._options.shards)
         self._hosts = hosts.HostStore(self._database)
         self._claims = claims.ClaimStore(self._database)
+
+    def _truncate(self):
+        with self._database.writer() as connection:
+            tables = sa.inspect(connection).get_table_names()
+            for table in sorted(set(tables) - SCHEMA_TABLES):
+                connection.execute(sa.text('TRUNCATE TABLE %s' % table))
 
     def store_factory(self):
         """A picklable callable making a ``ClaimStore`` of the database."""

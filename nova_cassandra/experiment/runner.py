@@ -1,12 +1,15 @@
 """The scheduler experiment: every available set-up × hosts × K, measured.
 
 For each host count a fleet is started per set-up and pre-filled so that
-the stream's requests that can fit bring it to the preset's target fill.
-Each (set-up, K) run then starts from the same state: the stream's
-allocations from an earlier run are deleted, K fresh schedulers start,
-each gets warm-up requests (whose allocations are deleted too), and the
-seeded stream goes through ``select_destinations`` while CPU is counted.
-The schedulers stop and placement's records are checked.
+the warm-up and the stream's requests that can fit bring it to the
+preset's target fill.  The pre-fill is usage the computes count (and
+allocations in placement), as a cloud's instances are.  Each (set-up, K)
+run then starts from the same state: what the run before placed is
+deleted from placement and the set-up's store is emptied and re-published
+by the computes (``CassandraState.reset``), K fresh schedulers start, get
+warm-up requests, and the seeded stream goes through
+``select_destinations`` while CPU is counted.  The schedulers stop and
+placement's records (or the store's) are checked.
 """
 
 from concurrent import futures
@@ -117,12 +120,14 @@ class Experiment:
                 state.recreate()
             fleet.start_all(timeout=120 + hosts)
             share = self._fill_share(fleet.capacity())
-            filled = fleet.fill(share)
+            filled = fleet.fill(share, timeout=120 + hosts)
             if state:
-                state.wait_for_nodes(fleet.providers, timeout=120 + hosts)
-                state.fill(filled)
+                state.wait_for_nodes(filled, fleet.compute_hosts,
+                                     timeout=120 + hosts)
             runs = []
-            for k in self.preset.schedulers:
+            for i, k in enumerate(self.preset.schedulers):
+                if i:
+                    self._reset(fleet, filled, state)
                 self.progress('%s, %d hosts, K=%d: running %d requests'
                               % (setup.name, hosts, k, len(self.stream)))
                 record = self._run_once(setup, fleet, k, run_dir, state)
@@ -183,24 +188,32 @@ class Experiment:
                     read_ms=round(1000 * read_seconds, 2))
 
     def _fill_share(self, capacity):
-        demand = workload.demand(self.stream)
+        requests = self.stream + self.warmup
+        demand = workload.demand(requests)
         share = self.preset.target_fill - max(
             amount / capacity[rc] for rc, amount in demand.items())
         if share < 0:
             raise ValueError('%d requests need more than %.0f%% of the '
-                             'fleet' % (len(self.stream),
+                             'fleet' % (len(requests),
                                         100 * self.preset.target_fill))
         return share
 
-    def _reset(self, requests, state):
-        consumers = [r.instance_uuid for r in requests]
+    def _reset(self, fleet, filled, state):
+        """Back to the fleet as pre-filled, with no trace of the last run.
+
+        The warm-up's placements stay in each run (they are few, and were
+        accounted for in the fill): releasing them would leave the store
+        tombstones for the measured requests to read.
+        """
+        consumers = [r.instance_uuid for r in self.stream + self.warmup]
         with futures.ThreadPoolExecutor(8) as pool:
             list(pool.map(self.placement.delete_allocations, consumers))
         if state:
-            state.release(consumers)
+            self.progress('  emptying the store; the computes re-publish '
+                          'their %d nodes' % fleet.hosts)
+            state.reset(filled, fleet.compute_hosts, 120 + fleet.hosts)
 
     def _run_once(self, setup, fleet, k, run_dir, state):
-        self._reset(self.stream + self.warmup, state)
         schedulers = schedulers_mod.Schedulers(
             k, self.conf.config_file, setup.scheduler_conf,
             os.path.join(run_dir, 'k%d' % k), self.conf.transport_url)
@@ -209,7 +222,6 @@ class Experiment:
             schedulers.start_all(fleet.compute_hosts,
                                  fleet_mod.SYNC_INTERVAL, READY_TIMEOUT)
             workload.drive(self.warmup, self.caller, k, READY_TIMEOUT)
-            self._reset(self.warmup, state)
             schedulers.mark()
             window = cpu.Window({'schedulers': schedulers.pids(),
                                  'fleet': fleet.pids()})

@@ -52,7 +52,7 @@ class TestVisibility(testtools.TestCase):
 
 
 class FakeClaims:
-    """Usage of two nodes with claims; records what is released."""
+    """Usage of two nodes with claims."""
 
     def __init__(self, claims_by_node):
         self.usage = [
@@ -61,13 +61,9 @@ class FakeClaims:
                 claims=[types.SimpleNamespace(consumer_uuid=c)
                         for c in consumers])
             for node, consumers in claims_by_node.items()]
-        self.released = []
 
     def all_usage(self):
         return iter(self.usage)
-
-    def release(self, node, consumer):
-        self.released.append((node, consumer))
 
 
 class TestClaimsOfConsumers(testtools.TestCase):
@@ -86,10 +82,39 @@ class TestClaimsOfConsumers(testtools.TestCase):
             [str(self.a), str(self.c), str(uuid.uuid4())]))
         self.assertEqual(set(), self.state.claimed([]))
 
-    def test_release_drops_each_claim_on_its_node(self):
-        self.state.release([str(self.b), str(self.c)])
-        self.assertEqual([(self.n1, self.b), (self.n2, self.c)],
-                         self.state._claims.released)
+
+class TestWaitForNodes(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.node = uuid.uuid4()
+        self.reads = []
+        self.state = cassandra_state.CassandraState.__new__(
+            cassandra_state.CassandraState)
+        self.state._claims = types.SimpleNamespace(
+            all_usage=lambda: iter(self.reads.pop(0)))
+        self.state._hosts = types.SimpleNamespace(
+            heartbeats=lambda: {'c-0': None})
+        self.useFixture(fixtures.MockPatch('time.sleep'))
+
+    def _usage(self, used):
+        return [types.SimpleNamespace(record=types.SimpleNamespace(
+            node_uuid=self.node, used=used))]
+
+    def test_waits_for_the_prefill_in_the_host_row(self):
+        # Row missing, then published before the fill, then with it.
+        self.reads = [[], self._usage({'VCPU': 0, 'MEMORY_MB': 0}),
+                      self._usage({'VCPU': 8, 'MEMORY_MB': 0})]
+        self.state.wait_for_nodes({str(self.node): {'VCPU': 8}}, ['c-0'],
+                                  timeout=60)
+        self.assertEqual([], self.reads)
+
+    def test_a_silent_compute_times_out(self):
+        self.reads = [self._usage({})] * 2
+        self.assertRaisesRegex(
+            RuntimeError, '0 nodes .* 1 compute hosts no heartbeat',
+            self.state.wait_for_nodes, {str(self.node): {}}, ['c-1'],
+            timeout=0)
 
 
 class TestAllocationsFromTheStore(testtools.TestCase):

@@ -1,3 +1,7 @@
+import json
+import os
+import types
+
 import fixtures
 from nova.compute import provider_tree
 from nova.virt import fake
@@ -51,3 +55,44 @@ class TestFleetDriver(testtools.TestCase):
             resources = self.driver.get_available_resource(name)
             self.assertEqual(size.vcpus, resources['vcpus'])
             self.assertEqual(size.memory_mb, resources['memory_mb'])
+
+
+class TestFill(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                                 'fill.json')
+        fake_driver.CONF.set_override('fill_file', self.path,
+                                      'experiment_fleet')
+        self.addCleanup(fake_driver.CONF.clear_override, 'fill_file',
+                        'experiment_fleet')
+
+    def _node(self):
+        # As the tracker leaves a node after counting its instances.
+        return types.SimpleNamespace(
+            uuid='n1', vcpus=16, memory_mb=4096, local_gb=100,
+            vcpus_used=2, memory_mb_used=512 + 1024, local_gb_used=10,
+            free_ram_mb=4096 - 1536, free_disk_gb=90)
+
+    def test_no_file_no_fill(self):
+        node = self._node()
+        fake_driver.add_fill(node)
+        self.assertEqual(vars(self._node()), vars(node))
+
+    def test_fill_counts_as_used_and_follows_the_file(self):
+        with open(self.path, 'w') as f:
+            json.dump({'n1': {'VCPU': 8, 'MEMORY_MB': 2048}}, f)
+        node = self._node()
+        fake_driver.add_fill(node)
+        self.assertEqual((10, 3584, 10, 512, 90),
+                         (node.vcpus_used, node.memory_mb_used,
+                          node.local_gb_used, node.free_ram_mb,
+                          node.free_disk_gb))
+        # A file written again is read again (a newer modification time).
+        with open(self.path, 'w') as f:
+            json.dump({'n1': {'DISK_GB': 40}}, f)
+        os.utime(self.path, ns=(1, os.stat(self.path).st_mtime_ns + 1))
+        node = self._node()
+        fake_driver.add_fill(node)
+        self.assertEqual((2, 50), (node.vcpus_used, node.free_disk_gb))
