@@ -156,6 +156,7 @@ def _run_schedulers():
         print(visibility)
     print()
     print(report.ratios(runs))
+    print(report.ratios(runs, baseline='stock-tuned'))
     # Written before the end-to-end passes, so a failing pass keeps them.
     report.write_json(result, json_path)
     report.write_runs_plot(runs, 'nova-cassandra %s: %d requests per run'

@@ -27,6 +27,9 @@ class Setup:
     services: tuple = ()
     # Whether placement gets the instances' allocations (checked if so).
     writes_placement: bool = True
+    # {group: {option: value}} over the stack's placement.conf: if any, the
+    # set-up's services use a placement of their own (``placement_api``).
+    placement_conf: dict = dataclasses.field(default_factory=dict)
 
     def unknown_options(self, conf):
         """``[group] option`` names ``conf`` (nova's CONF) does not know."""
@@ -46,6 +49,10 @@ class Setup:
 
 # Seconds; longer than any preset's run (``Preset.run_timeout``).
 CLAIM_TTL = 3600
+# The most candidates the plugin's claims driver hands nova per request
+# (the coming ``[cassandra] max_candidates``); ``stock-tuned`` asks
+# placement for as many.
+MAX_CANDIDATES = 50
 
 
 def _plugin(name, backend, store_conf, placement_allocations,
@@ -97,6 +104,17 @@ def _mysql(shards):
 
 SETUPS = (
     Setup('stock', 'stock HostManager, claims in placement (MariaDB)'),
+    # What a careful deployer does to stock before switching: fewer
+    # candidates to weigh, and placement hands a generation conflict back
+    # to the scheduler (which retries with back-off) after one retry of
+    # its own instead of ten.
+    Setup('stock-tuned',
+          'stock, at most %d placement candidates, placement retrying a '
+          'generation conflict once' % MAX_CANDIDATES,
+          scheduler_conf={'scheduler': {
+              'max_placement_results': MAX_CANDIDATES}},
+          placement_conf={'placement': {
+              'allocation_conflict_retry_count': 1}}),
     _cassandra('cassandra', 'sync',
                'CassandraHostManager, LWT claims, then placement (sync)'),
     _cassandra('cassandra-async', 'async',

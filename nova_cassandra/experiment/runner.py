@@ -13,6 +13,8 @@ placement's records (or the store's) are checked.
 """
 
 from concurrent import futures
+import contextlib
+import dataclasses
 import json
 import os
 
@@ -27,6 +29,8 @@ from nova_cassandra.experiment import end_to_end
 from nova_cassandra.experiment import fleet as fleet_mod
 from nova_cassandra.experiment import mysql_state
 from nova_cassandra.experiment import placement as placement_mod
+from nova_cassandra.experiment import placement_api
+from nova_cassandra.experiment import processes
 from nova_cassandra.experiment import progress
 from nova_cassandra.experiment import schedulers as schedulers_mod
 from nova_cassandra.experiment import stats
@@ -58,6 +62,9 @@ def availability(setups, conf):
         found[setup.name] = (
             'nova lacks %s (patch series not applied)' % ', '.join(unknown)
             if unknown else None)
+        placement_conf = placement_api.stack_conf(conf.config_file)
+        if setup.placement_conf and not os.path.exists(placement_conf):
+            found[setup.name] = 'no %s to tune' % placement_conf
         for service in setup.services:
             if found[setup.name] is None:
                 try:
@@ -105,10 +112,38 @@ class Experiment:
                     runs += fleet_runs
         return runs
 
-    def _run_fleet(self, setup, hosts):
+    @contextlib.contextmanager
+    def _placement_of(self, setup, run_dir):
+        """``(setup, pids)``: with a placement of its own if it tunes one.
+
+        ``setup`` is bound to its services (``mysql_state.bind``, the
+        placement's endpoint); ``pids`` roots that placement's processes.
+        """
         setup = mysql_state.bind(setup, self.conf)
+        if not setup.placement_conf:
+            yield setup, set()
+            return
+        server = placement_api.Server(self.conf.config_file,
+                                      setup.placement_conf, run_dir)
+        try:
+            server.start_all(READY_TIMEOUT)
+            yield dataclasses.replace(
+                setup,
+                scheduler_conf=processes.merge_conf(setup.scheduler_conf,
+                                                    server.nova_conf()),
+                compute_conf=processes.merge_conf(setup.compute_conf,
+                                                  server.nova_conf())
+            ), server.pids()
+        finally:
+            server.stop()
+
+    def _run_fleet(self, setup, hosts):
         run_dir = os.path.join(self.run_dir, '%s-%d' % (setup.name, hosts))
         os.makedirs(run_dir, exist_ok=True)
+        with self._placement_of(setup, run_dir) as (setup, placement_pids):
+            return self._run_fleet_on(setup, hosts, run_dir, placement_pids)
+
+    def _run_fleet_on(self, setup, hosts, run_dir, placement_pids):
         fleet = fleet_mod.Fleet(hosts, self.preset.nodes_per_compute,
                                 self.conf.config_file, setup.compute_conf,
                                 run_dir, self.placement)
@@ -130,7 +165,8 @@ class Experiment:
                     self._reset(fleet, filled, state)
                 self.progress('%s, %d hosts, K=%d: running %d requests'
                               % (setup.name, hosts, k, len(self.stream)))
-                record = self._run_once(setup, fleet, k, run_dir, state)
+                record = self._run_once(setup, fleet, k, run_dir, state,
+                                        placement_pids)
                 record.update(hosts=hosts, prefill=round(share, 4))
                 self.progress('  ' + _one_line(record))
                 runs.append(record)
@@ -156,20 +192,21 @@ class Experiment:
         """Each set-up's pass through nova-api (``end_to_end``): records."""
         passes = []
         for setup in setups:
-            setup = mysql_state.bind(setup, self.conf)
             self.progress('%s: booting and deleting %d servers through '
                           'nova-api' % (setup.name,
                                         self.preset.end_to_end_servers))
-            state = self._state(setup)
-            try:
-                record = end_to_end.EndToEnd(
-                    setup, self.conf, self.placement, state,
-                    os.path.join(self.run_dir, '%s-e2e' % setup.name),
-                    self.preset.end_to_end_servers,
-                    self.preset.concurrency).run()
-            finally:
-                if state:
-                    state.close()
+            run_dir = os.path.join(self.run_dir, '%s-e2e' % setup.name)
+            os.makedirs(run_dir, exist_ok=True)
+            with self._placement_of(setup, run_dir) as (setup, _pids):
+                state = self._state(setup)
+                try:
+                    record = end_to_end.EndToEnd(
+                        setup, self.conf, self.placement, state, run_dir,
+                        self.preset.end_to_end_servers,
+                        self.preset.concurrency).run()
+                finally:
+                    if state:
+                        state.close()
             self.progress('  %(active)d ACTIVE (%(fit)d fit), NoValidHost '
                           '%(novalidhost_true)d true / %(novalidhost_false)d '
                           'false, %(errors)d errors; left after delete: '
@@ -213,7 +250,7 @@ class Experiment:
                           'their %d nodes' % fleet.hosts)
             state.reset(filled, fleet.compute_hosts, 120 + fleet.hosts)
 
-    def _run_once(self, setup, fleet, k, run_dir, state):
+    def _run_once(self, setup, fleet, k, run_dir, state, placement_pids):
         schedulers = schedulers_mod.Schedulers(
             k, self.conf.config_file, setup.scheduler_conf,
             os.path.join(run_dir, 'k%d' % k), self.conf.transport_url)
@@ -223,8 +260,10 @@ class Experiment:
                                  fleet_mod.SYNC_INTERVAL, READY_TIMEOUT)
             workload.drive(self.warmup, self.caller, k, READY_TIMEOUT)
             schedulers.mark()
-            window = cpu.Window({'schedulers': schedulers.pids(),
-                                 'fleet': fleet.pids()})
+            window = cpu.Window(dict(
+                {'schedulers': schedulers.pids(), 'fleet': fleet.pids()},
+                **({'placement': placement_pids} if placement_pids
+                   else {})))
             window.start()
             outcomes, seconds = workload.drive(
                 self.stream, self.caller, self.preset.concurrency,

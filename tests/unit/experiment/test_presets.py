@@ -29,6 +29,18 @@ class TestSetup(testtools.TestCase):
         self.assertEqual([], stock.unknown_options(self.conf))
         self.assertEqual((), stock.services)
 
+    def test_stock_tuned_bounds_candidates_as_the_plugin(self):
+        self.conf.register_opts([cfg.IntOpt('max_placement_results')],
+                                group='scheduler')
+        tuned, = [s for s in presets.SETUPS if s.name == 'stock-tuned']
+        self.assertEqual([], tuned.unknown_options(self.conf))
+        self.assertEqual({'scheduler': {
+            'max_placement_results': presets.MAX_CANDIDATES}},
+            tuned.scheduler_conf)
+        self.assertEqual({'placement': {
+            'allocation_conflict_retry_count': 1}}, tuned.placement_conf)
+        self.assertEqual((), tuned.services)
+
     def test_stream_claims_outlive_every_run(self):
         # Nothing builds what the experiment places: a claim that expired
         # mid-run would free room that placement still holds.

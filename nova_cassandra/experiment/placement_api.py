@@ -1,0 +1,86 @@
+"""A placement API of a set-up's own, on the stack's placement database.
+
+  python -m nova_cassandra.experiment.placement_api --bind 127.0.0.1:PORT \
+      --config-file placement.conf [--config-file ...]
+
+For a set-up that tunes placement's own options (``stock-tuned``): the
+stack's ``placement.conf`` with the set-up's overrides, served by gunicorn
+with as many workers as the stack's placement has.  placement reads one
+``placement.conf`` from ``OS_PLACEMENT_CONFIG_DIR``; here it reads the files
+given instead.
+"""
+
+import argparse
+import os
+import sys
+
+from gunicorn.app import base
+
+from nova_cassandra.experiment import end_to_end
+from nova_cassandra.experiment import processes
+
+# As tools/lib/openstack starts the stack's placement.
+WORKERS = 2
+
+
+def stack_conf(nova_config_files):
+    """Where tools/stack.sh keeps placement.conf, beside nova's directory."""
+    etc = os.path.dirname(os.path.dirname(os.path.abspath(
+        nova_config_files[0])))
+    return os.path.join(etc, 'placement', 'placement.conf')
+
+
+class Server(processes.ProcessGroup):
+    """The stack's placement with ``overrides``, on a port of its own."""
+
+    def __init__(self, nova_config_files, overrides, run_dir):
+        super().__init__()
+        self.url = 'http://127.0.0.1:%d' % end_to_end.free_port()
+        self.process = processes.Process(
+            'placement-api',
+            [sys.executable, '-m', __name__,
+             '--bind', self.url.split('//')[1]],
+            [stack_conf(nova_config_files)], overrides, run_dir)
+
+    def start_all(self, timeout):
+        self.start(self.process)
+        self.wait_for('placement on %s' % self.url, self._answers, timeout)
+
+    def _answers(self):
+        return end_to_end.API(self.url).answers()
+
+    def nova_conf(self):
+        """nova.conf overrides that send nova's placement calls here."""
+        return {'placement': {'endpoint_override': self.url}}
+
+
+class _PlacementAPI(base.BaseApplication):
+
+    def __init__(self, options, config_files):
+        self.options = options
+        self.config_files = config_files
+        super().__init__()
+
+    def load_config(self):
+        for name, value in self.options.items():
+            self.cfg.set(name, value)
+
+    def load(self):
+        from placement import wsgi
+
+        wsgi._get_config_files = lambda env=None: self.config_files
+        from placement.wsgi import api
+        return api.application
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--bind', required=True)
+    parser.add_argument('--config-file', action='append', required=True)
+    args = parser.parse_args()
+    _PlacementAPI({'bind': args.bind, 'workers': WORKERS},
+                  [os.path.abspath(path) for path in args.config_file]).run()
+
+
+if __name__ == '__main__':
+    main()
