@@ -5,6 +5,10 @@ A group is either the process trees rooted at pids the experiment started
 command line matches a pattern (the stack's servers).  The figure is user +
 system time consumed between ``start()`` and ``stop()``; a process that
 exits inside the window loses what it used there.
+
+The groups are checked against the box's own count of busy time
+(``/proc/stat``): what no group accounts for (other processes on the box,
+processes gone before ``stop()``, interrupts) is reported as a share.
 """
 
 import os
@@ -32,6 +36,18 @@ def read_process(pid, proc='/proc'):
     # Fields after the command name, which may hold spaces and ')'.
     fields = stat[stat.rindex(')') + 2:].split()
     return int(fields[1]), int(fields[11]) + int(fields[12]), cmdline
+
+
+def busy_ticks(proc='/proc'):
+    """Ticks all CPUs of the box spent on anything but idling.
+
+    ``/proc/stat``'s first line: user nice system idle iowait irq softirq
+    steal (guest time is already in user and nice).
+    """
+    with open('%s/stat' % proc) as f:
+        user, nice, system, idle, iowait, irq, softirq, steal = (
+            int(v) for v in f.readline().split()[1:9])
+    return user + nice + system + irq + softirq + steal
 
 
 def snapshot(proc='/proc'):
@@ -72,17 +88,23 @@ def groups_of(processes, roots, driver_pid):
 
 
 class Window:
-    """CPU milliseconds per group between ``start()`` and ``stop()``."""
+    """CPU milliseconds per group between ``start()`` and ``stop()``.
+
+    After ``stop()``, ``busy_ms`` is the box's busy time over the window
+    and ``unaccounted`` the share of it no group used.
+    """
 
     def __init__(self, roots, proc='/proc'):
         self.roots = roots
         self.proc = proc
 
     def start(self):
+        self.busy_before = busy_ticks(self.proc)
         self.before = snapshot(self.proc)
 
     def stop(self):
         after = snapshot(self.proc)
+        self.busy_ms = (busy_ticks(self.proc) - self.busy_before) * TICK_MS
         groups = groups_of(after, self.roots, os.getpid())
         used = {group: 0.0 for group in
                 list(self.roots) + ['driver'] + [g for g, _ in PATTERNS]}
@@ -90,4 +112,6 @@ class Window:
             if pid in groups:
                 was = self.before.get(pid, (None, 0))[1]
                 used[groups[pid]] += (ticks - was) * TICK_MS
+        self.unaccounted = (max(0.0, self.busy_ms - sum(used.values()))
+                            / self.busy_ms if self.busy_ms else 0.0)
         return used

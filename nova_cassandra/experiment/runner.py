@@ -287,8 +287,11 @@ class Experiment:
         verdict['capacity_changes'] = checker.capacity_changes(
             fleet.inventories, inventories)
         verdict['computes_down'] = down
-        return _record(setup.name, k, outcomes, seconds, cpu_ms, conflicts,
-                       verdict)
+        record = _record(setup.name, k, outcomes, seconds, cpu_ms, conflicts,
+                         verdict)
+        record.update(cpu_busy_ms=round(window.busy_ms),
+                      cpu_unaccounted_share=round(window.unaccounted, 3))
+        return record
 
 
 def _record(setup, k, outcomes, seconds, cpu_ms, conflicts, verdict):

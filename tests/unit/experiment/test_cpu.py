@@ -48,7 +48,18 @@ class TestCpu(testtools.TestCase):
             cpu.groups_of(processes, {'schedulers': {10}, 'fleet': {20}},
                           driver_pid=99))
 
+    def _write_stat(self, user, system, idle, irq=0):
+        # cpu user nice system idle iowait irq softirq steal guest guest_n
+        with open(os.path.join(self.proc, 'stat'), 'w') as f:
+            f.write('cpu  %d 0 %d %d 7 %d 0 0 5 0\ncpu0 0 0 0 0 0 0 0 0 0 0\n'
+                    % (user, system, idle, irq))
+
+    def test_busy_ticks_leave_idle_iowait_and_guest_out(self):
+        self._write_stat(100, 20, 1000, irq=3)
+        self.assertEqual(123, cpu.busy_ticks(self.proc))
+
     def test_window_counts_only_what_was_used_inside(self):
+        self._write_stat(1000, 200, 5000)
         _write_process(self.proc, 10, 1, 100, 'nova-scheduler')
         _write_process(self.proc, 30, 1, 500, 'placement.wsgi')
         window = cpu.Window({'schedulers': {10}}, proc=self.proc)
@@ -56,7 +67,11 @@ class TestCpu(testtools.TestCase):
         shutil.rmtree(os.path.join(self.proc, '10'))
         _write_process(self.proc, 10, 1, 130, 'nova-scheduler')
         _write_process(self.proc, 11, 10, 20, 'nova-scheduler')  # new child
+        # The box was busy 80 ticks: the groups account for 50.
+        self._write_stat(1060, 220, 5100)
         used = window.stop()
         self.assertEqual(50 * cpu.TICK_MS, used['schedulers'])
         self.assertEqual(0, used['placement'])
         self.assertEqual(0, used['cassandra'])
+        self.assertEqual(80 * cpu.TICK_MS, window.busy_ms)
+        self.assertAlmostEqual(30 / 80, window.unaccounted)

@@ -16,7 +16,8 @@ def _run(setup, k, rate, p99):
             'novalidhost_true': 5, 'novalidhost_expected': 5,
             'novalidhost_false': 0, 'capacity_violations': [], 'errors': 0,
             'cpu_ms_per_placement': {'schedulers': 12.5, 'placement': 3.0,
-                                     'cassandra': None}}
+                                     'cassandra': None},
+            'cpu_unaccounted_share': 0.042}
 
 
 class TestRunsReport(testtools.TestCase):
@@ -35,9 +36,10 @@ class TestRunsReport(testtools.TestCase):
     def test_cpu_table(self):
         lines = report.cpu_table(self.RUNS).splitlines()
         self.assertEqual(['set-up', 'hosts', 'K', 'cassandra', 'placement',
-                          'schedulers', 'total'], lines[0].split())
-        self.assertEqual(['stock', '50', '1', '-', '3.0', '12.5', '15.5'],
-                         lines[1].split())
+                          'schedulers', 'total', 'unaccounted'],
+                         lines[0].split())
+        self.assertEqual(['stock', '50', '1', '-', '3.0', '12.5', '15.5',
+                          '4%'], lines[1].split())
 
     def test_visibility_table_one_row_per_fleet(self):
         figures = {'count': 50, 'p50_ms': 4.25, 'p99_ms': 12.0,
