@@ -6,11 +6,14 @@ Enabled in nova-scheduler's nova.conf with::
     claims_driver = cassandra    # or mysql, the sharded MySQL store
 
 It implements the interface nova's ``nova.scheduler.claims.PlacementClaims``
-documents (patches/0002).  Candidates are the nodes whose usage plus live
-claims leaves room for the request; a claim is a compare-and-set on the
-chosen node (see ``cassandra_claim``), then, as ``placement_allocations``
-(``[cassandra]`` or ``[mysql_store]``) says, the same allocation in
-placement.
+documents (patches/0002).  Candidates are drawn from the scheduler's host
+view (``nova_cassandra.scheduler.host_view``): at most ``max_candidates``
+nodes, at random among those whose usage plus live claims leaves room for
+the request, more if nova's filters leave none of them (see
+``candidates``).  A claim is a compare-and-set on the chosen node on the
+generation the view holds (see ``cassandra_claim``), then, as
+``placement_allocations`` (``[cassandra]`` or ``[mysql_store]``) says, the
+same allocation in placement.
 
 Host rows carry VCPU, MEMORY_MB and DISK_GB of the compute node itself; the
 query placement would run is applied to them with nova's aggregates (see
@@ -20,7 +23,6 @@ candidates, and its claim is taken in both: the node's classes by
 compare-and-set in the store, the whole allocation in placement.
 """
 
-import collections
 import uuid
 
 from futurist import ThreadPoolExecutor
@@ -30,12 +32,15 @@ from nova.scheduler.client import report
 from nova.scheduler import utils
 from oslo_log import log as logging
 
+from nova_cassandra.claims import candidates
 from nova_cassandra.claims import capacity
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.claims import placement_query
 from nova_cassandra.compute import host_record
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
+from nova_cassandra import metrics
+from nova_cassandra.scheduler import host_view
 from nova_cassandra.store import backends
 
 CONF = nc_conf.CONF
@@ -73,32 +78,26 @@ class CassandraClaims:
             return self._placement_candidates(context, spec_obj,
                                               host_manager, why)
         resources = request.merged_resources()
+        view = host_view.get_view(self.backend)
         try:
-            usages = [usage for usage in self._store().all_usage()
-                      if query.matches(usage.record)
-                      and capacity.fits(usage, resources)]
+            view.refresh()
         except self.backend.unavailable as e:
             raise nova_exception.NoValidHost(
                 reason='claims cannot be read from the %s store: %s'
                        % (self.backend.name, e))
-        if not usages:
+        metrics.count('requests')
+        found = candidates.Candidates(
+            (usage for usage in view.walk()
+             if query.matches(usage.record)
+             and capacity.fits(usage, resources)),
+            resources, self._conf.max_candidates)
+        if not found.next_batch():
             raise nova_exception.NoValidHost(reason='')
-        alloc_reqs_by_rp_uuid = collections.defaultdict(list)
-        provider_summaries = {}
-        for usage in usages:
-            node = str(usage.record.node_uuid)
-            alloc_reqs_by_rp_uuid[node].append({
-                'allocations': {node: {'resources': dict(resources)}},
-                'mappings': {'': [node]}})
-            provider_summaries[node] = {
-                'resources': {
-                    rc: {'capacity': capacity.limit(usage.record, rc),
-                         'used': usage.record.used.get(rc, 0)
-                         + usage.claimed(rc)}
-                    for rc in usage.record.capacity},
-                'traits': [], 'parent_provider_uuid': None,
-                'root_provider_uuid': node}
-        return (alloc_reqs_by_rp_uuid, provider_summaries,
+        # With nova-cassandra's host manager, filters may widen to more.
+        offer_more = getattr(host_manager, 'offer_more', None)
+        if offer_more is not None:
+            offer_more(context, spec_obj, found)
+        return (found.allocation_requests, found.provider_summaries,
                 report.SAME_SUBTREE_VERSION)
 
     def _placement_candidates(self, context, spec_obj, host_manager, why):
@@ -128,7 +127,8 @@ class CassandraClaims:
         try:
             claimed = cassandra_claim.claim(
                 self._store(), uuid.UUID(node), uuid.UUID(instance_uuid),
-                resources, self._conf.claim_ttl)
+                resources, self._conf.claim_ttl,
+                host_view.get_view(self.backend))
         except exception.HostNotFound:
             LOG.warning('Node %s lost its host row; trying another host.',
                         node)
@@ -157,9 +157,14 @@ class CassandraClaims:
         return True
 
     def cleanup(self, context, instance_uuids):
-        """Release the claims of ``instance_uuids`` (and their allocations)."""
+        """Release the claims of ``instance_uuids`` (and their allocations).
+
+        They are claims this scheduler took in the request it answers, so
+        its host view knows where they are.
+        """
         cassandra_claim.release_all(
-            self._store(), {uuid.UUID(u) for u in instance_uuids})
+            self._store(), host_view.get_view(self.backend).nodes(),
+            {uuid.UUID(u) for u in instance_uuids})
         # Even when 'off': requests placement answered have allocations.
         self._placement.cleanup(context, instance_uuids)
 

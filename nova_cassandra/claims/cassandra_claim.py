@@ -7,11 +7,14 @@ most ``CONFLICT_RETRY_COUNT`` times, then let the caller move on to its next
 weighed host.
 """
 
+import dataclasses
+
 from oslo_log import log as logging
 
 from nova_cassandra.claims import capacity
 from nova_cassandra import exception
 from nova_cassandra import metrics
+from nova_cassandra.store import claims as claims_store
 from nova_cassandra.store import hosts
 
 LOG = logging.getLogger(__name__)
@@ -24,10 +27,13 @@ NO_ROOM = 'no longer has room'
 GAVE_UP = 'changed on every one of'
 
 
-
-def claim(store, node_uuid, consumer_uuid, resources, ttl):
+def claim(store, node_uuid, consumer_uuid, resources, ttl, view=None):
     """Take ``resources`` on the node for the consumer; True if taken.
 
+    With a ``view`` (the scheduler's ``HostView``), the first
+    compare-and-set is on the generation the view holds, the node is read
+    from the store only after a lost one, and the view learns what is read
+    and what is taken; without, the node is read before each attempt.
     False when they do not fit, or the node kept changing under us for
     every retry.  Raises ``HostNotFound`` for a node without a row, and
     ``InvalidClaim`` for a negative amount (it would free capacity others
@@ -40,15 +46,20 @@ def claim(store, node_uuid, consumer_uuid, resources, ttl):
     if problem:
         raise exception.InvalidClaim(consumer=consumer_uuid, node=node_uuid,
                                      reason=problem)
+    usage = view and view.get(node_uuid)
     for attempt in range(CONFLICT_RETRY_COUNT + 1):
-        usage = store.node_usage(node_uuid)
+        if usage is None:
+            usage = store.node_usage(node_uuid)
+            metrics.count('rows_read')
+            if view:
+                view.note(usage)
         if not capacity.fits(usage, resources):
             LOG.info('Node %s %s for %s.', node_uuid, NO_ROOM, consumer_uuid)
             metrics.count('no_fit')
             return False
         try:
-            store.claim(node_uuid, usage.record.generation, consumer_uuid,
-                        resources, ttl)
+            generation = store.claim(node_uuid, usage.record.generation,
+                                     consumer_uuid, resources, ttl)
         except exception.HostConflict:
             LOG.info('Claim for %s on node %s %s (attempt %d of %d).',
                      consumer_uuid, node_uuid, LOST_CAS, attempt + 1,
@@ -56,8 +67,16 @@ def claim(store, node_uuid, consumer_uuid, resources, ttl):
             metrics.count('conflicts')
             if attempt < CONFLICT_RETRY_COUNT:
                 metrics.count('retries')
+            usage = None
             continue
         metrics.count('claims')
+        if view:
+            view.note(dataclasses.replace(
+                usage,
+                record=dataclasses.replace(usage.record,
+                                           generation=generation),
+                claims=usage.claims + [claims_store.Claim(
+                    consumer_uuid, dict(resources), None)]))
         return True
     LOG.info('Node %s %s %d claim attempts for %s; trying another host.',
              node_uuid, GAVE_UP, CONFLICT_RETRY_COUNT + 1, consumer_uuid)
@@ -65,18 +84,19 @@ def claim(store, node_uuid, consumer_uuid, resources, ttl):
     return False
 
 
-def held_by(store, consumer_uuids):
+def held_by(usages, consumer_uuids):
     """``(node uuid, consumer uuid)`` of each claim these consumers hold.
 
-    Reads every node's usage once: meant for a few consumers at a time.
+    ``usages``: the ``NodeUsage`` of every node (a store's ``all_usage()``
+    or a host view's ``nodes()``).
     """
     wanted = set(consumer_uuids)
     return [(usage.record.node_uuid, held.consumer_uuid)
-            for usage in store.all_usage() for held in usage.claims
+            for usage in usages for held in usage.claims
             if held.consumer_uuid in wanted]
 
 
-def release_all(store, consumer_uuids):
-    """Release every claim these consumers hold, wherever it is."""
-    for node_uuid, consumer_uuid in held_by(store, consumer_uuids):
+def release_all(store, usages, consumer_uuids):
+    """Release every claim these consumers hold on ``usages``' nodes."""
+    for node_uuid, consumer_uuid in held_by(usages, consumer_uuids):
         store.release(node_uuid, consumer_uuid)

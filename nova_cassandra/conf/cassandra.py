@@ -115,7 +115,30 @@ placement, move operations, usage reports) reads allocations from placement:
 """),
 ]
 
-ALL_OPTS = connection_opts + schema_opts + consistency_opts + claim_opts
+scheduler_opts = [
+    cfg.IntOpt('max_candidates',
+        default=50,
+        min=1,
+        help="""
+Most nodes the claims driver hands nova's filters and weighers per request,
+as ``[scheduler] max_placement_results`` bounds placement's answer. They
+are drawn at random among the nodes the request fits, so concurrent
+requests spread; when the filters leave none of them, the scheduler takes
+the next ones, so a request is refused only when no node passes.
+"""),
+    cfg.IntOpt('host_view_reload_interval',
+        default=300,
+        min=1,
+        help="""
+Seconds between full reads of every node by a scheduler. In between, a
+scheduler reads only the nodes the store's changes log names (the Cassandra
+store; the MySQL store is read in full at each request). The full read
+bounds how long a change whose log entry was lost stays unseen.
+"""),
+]
+
+ALL_OPTS = (connection_opts + schema_opts + consistency_opts + claim_opts
+            + scheduler_opts)
 
 
 def register_opts(conf):

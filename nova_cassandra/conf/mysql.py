@@ -48,7 +48,8 @@ synced with another number.
 ]
 
 # claim_ttl and placement_allocations mean the same for both back-ends.
-ALL_OPTS = store_opts + cassandra.claim_opts
+ALL_OPTS = (store_opts + cassandra.claim_opts
+            + cassandra.scheduler_opts)
 
 
 def register_opts(conf):

@@ -9,10 +9,12 @@ Enabled in nova-scheduler's nova.conf with::
     # Instance lists come with the host rows: computes need not cast them.
     track_instance_changes = false
 
-Each scheduling request reads the host rows once, in pages, at
-``[cassandra] read_consistency``, in place of the compute nodes stock nova
-reads from every cell database; the ``ComputeNode`` objects are those the
-computes published (see ``nova_cassandra.compute.host_record``).  The
+Host states are built from the scheduler's host view
+(``nova_cassandra.scheduler.host_view``), for the candidates the claims
+driver hands nova, in place of the compute nodes stock nova reads from
+every cell database; the ``ComputeNode`` objects are those the computes
+published (see ``nova_cassandra.compute.host_record``).  When the filters
+leave none of the candidates, the next ones are filtered.  The
 nova-compute services (their status and last report) are read from the cell
 databases as stock reads them, one query per cell.  Aggregates and cell
 mappings are kept as stock nova keeps them, and the computes' instance-info
@@ -20,14 +22,20 @@ casts are not needed.  Stock filters and weighers run unchanged on the
 ``HostState`` objects stock ``_get_host_states`` builds from these.
 """
 
+import copy
+import uuid as uuid_mod
+import weakref
+
 from nova import context as context_module
 from nova import exception as nova_exception
 from nova import objects
 from nova.scheduler import host_manager
 from oslo_log import log as logging
+from oslo_serialization import jsonutils
 
+from nova_cassandra import metrics
+from nova_cassandra.scheduler import host_view
 from nova_cassandra.store import backends
-from nova_cassandra.store import hosts
 
 LOG = logging.getLogger(__name__)
 
@@ -45,11 +53,14 @@ class CassandraHostManager(host_manager.HostManager):
     def __init__(self):
         super().__init__()
         self.backend.hosts.get_store()
-        # node uuid -> (generation, ComputeNode, instances): rows
-        # whose generation has not moved are not decoded again.
+        # node uuid -> (state JSON, ComputeNode, instances): a node whose
+        # stored state did not change is not decoded again.
         self._decoded_rows = {}
         # host -> instance uuids on its nodes, from the last read.
         self._host_instances = {}
+        # RequestSpec -> (context, Candidates) of the request the claims
+        # driver is answering, for get_filtered_hosts to widen.
+        self._offers = weakref.WeakKeyDictionary()
 
     def _init_instance_info(self, computes_by_cell=None):
         """Instance lists come with the host rows: nothing to preload."""
@@ -63,44 +74,86 @@ class CassandraHostManager(host_manager.HostManager):
     def sync_instance_info(self, context, host_name, instance_uuids):
         """Ignored: the host row carries the node's instances."""
 
-    def _get_computes_for_cells(self, context, cells, compute_uuids):
-        """Compute nodes of ``cells`` from the host rows, services as stock.
+    def offer_more(self, context, spec_obj, candidates):
+        """Let this request's filters widen to ``candidates``' next batches.
 
-        Stock nova reads both from each cell database; this reads every
-        host row once and keeps those of ``compute_uuids`` (all when None).
-        The nova-compute services are read as stock reads them, one query
-        per cell: their ``disabled`` and ``forced_down`` are what nova-api
-        has just set, and their last report is the service group's, so
-        ``ComputeFilter`` drops a disabled, forced-down or silent compute
-        exactly when stock does.  Stock ``get_host_states_by_uuids`` and
-        ``_get_host_states`` then build the ``HostState`` objects.
+        Called by the claims driver, which has brought the host view up to
+        date for the request.
+        """
+        self._offers[spec_obj] = (context, candidates)
+
+    def get_host_states_by_uuids(self, context, compute_uuids, spec_obj):
+        """Stock's, on a host view brought up to date for the request."""
+        if spec_obj is None or spec_obj not in self._offers:
+            try:
+                host_view.get_view(self.backend).refresh()
+            except self.backend.unavailable as e:
+                raise nova_exception.NoValidHost(
+                    reason='host state cannot be read from the %s store: %s'
+                           % (self.backend.name, e))
+        return super().get_host_states_by_uuids(context, compute_uuids,
+                                                spec_obj)
+
+    def get_filtered_hosts(self, hosts, spec_obj, index=0):
+        """Stock's filters; the next candidates when they leave none.
+
+        A request is refused only when no node it fits passes them.
+        """
+        filtered = super().get_filtered_hosts(hosts, spec_obj, index)
+        context, candidates = self._offers.get(spec_obj, (None, None))
+        while not filtered and candidates is not None:
+            batch = candidates.next_batch()
+            if not batch:
+                break
+            metrics.count('widened')
+            more = list(self.get_host_states_by_uuids(context, batch,
+                                                      spec_obj))
+            for host in more:
+                host.allocation_candidates = copy.deepcopy(
+                    candidates.allocation_requests[host.uuid])
+            filtered = super().get_filtered_hosts(more, spec_obj, index)
+        return filtered
+
+    def _get_computes_for_cells(self, context, cells, compute_uuids):
+        """Compute nodes of ``cells`` from the host view, services as stock.
+
+        Stock nova reads both from each cell database; the compute nodes
+        here are those of ``compute_uuids`` (every node when None) in the
+        scheduler's host view.  The nova-compute services are read as stock
+        reads them, one query per cell: their ``disabled`` and
+        ``forced_down`` are what nova-api has just set, and their last
+        report is the service group's, so ``ComputeFilter`` drops a
+        disabled, forced-down or silent compute exactly when stock does.
+        Stock ``get_host_states_by_uuids`` and ``_get_host_states`` then
+        build the ``HostState`` objects.
         """
         services = self._compute_services(context, cells)
-        wanted = None if compute_uuids is None else set(compute_uuids)
-        try:
-            rows = [row for row in self.backend.hosts.get_store().rows()
-                    if wanted is None or str(row.node_uuid) in wanted]
-        except self.backend.unavailable as e:
-            raise nova_exception.NoValidHost(
-                reason='host state cannot be read from the %s store: %s'
-                       % (self.backend.name, e))
+        view = host_view.get_view(self.backend)
+        if compute_uuids is None:
+            usages = view.nodes()
+        else:
+            usages = [usage for usage in
+                      (view.get(uuid_mod.UUID(u)) for u in compute_uuids)
+                      if usage is not None]
         cell_uuids = {cell.uuid for cell in cells}
         computes = {cell_uuid: [] for cell_uuid in cell_uuids}
         instances = {}
-        for row in rows:
+        for usage in usages:
+            host = usage.record.host
             try:
-                cell = self._get_cell_mapping_for_host(context, row.host)
+                cell = self._get_cell_mapping_for_host(context, host)
             except nova_exception.HostMappingNotFound:
                 LOG.debug('Host %s is not mapped to a cell yet, skipping it.',
-                          row.host)
+                          host)
                 continue
             if cell.uuid not in cell_uuids:
                 continue
-            compute, node_instances = self._decoded(row)
+            compute, node_instances = self._decoded(usage)
             computes[cell.uuid].append(compute)
-            instances.setdefault(row.host, set()).update(node_instances)
+            instances.setdefault(host, set()).update(node_instances)
         # Replaced per host: a concurrent request sees the newest list.
         self._host_instances.update(instances)
+        metrics.count('host_states_built', len(usages))
         return computes, services
 
     @staticmethod
@@ -125,17 +178,17 @@ class CassandraHostManager(host_manager.HostManager):
         return {uuid: objects.Instance(context, uuid=uuid)
                 for uuid in self._host_instances.get(compute.host, ())}
 
-    def _decoded(self, row):
-        """(ComputeNode, instance uuids) of a host row.
+    def _decoded(self, usage):
+        """(ComputeNode, instance uuids) of a node as the view holds it.
 
-        Decoded once per generation of the node: rows that did not change
-        since the last request cost no JSON or object deserialization.
+        Decoded once per stored state: a node whose state did not change
+        since the last request costs no JSON or object deserialization.
         """
-        cached = self._decoded_rows.get(row.node_uuid)
-        if cached is None or cached[0] != row.generation:
-            state = hosts.HostRecord.from_row(row).state
-            cached = self._decoded_rows[row.node_uuid] = (
-                row.generation,
+        cached = self._decoded_rows.get(usage.record.node_uuid)
+        if cached is None or cached[0] != usage.state_json:
+            state = jsonutils.loads(usage.state_json or '{}')
+            cached = self._decoded_rows[usage.record.node_uuid] = (
+                usage.state_json,
                 objects.ComputeNode.obj_from_primitive(state['compute_node']),
                 state['instances'])
         return cached[1:]

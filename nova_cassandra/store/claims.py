@@ -15,12 +15,13 @@ import datetime
 import uuid
 
 from nova_cassandra import exception
+from nova_cassandra.store import changes
 from nova_cassandra.store import hosts
 from nova_cassandra.store import session as session_mod
 
 _USAGE_COLUMNS = ('node_uuid', 'host', 'nodename', 'generation', 'capacity',
-                  'reserved', 'allocation_ratio', 'used', 'consumer_uuid',
-                  'claim', 'claimed_at')
+                  'reserved', 'allocation_ratio', 'used', 'state',
+                  'consumer_uuid', 'claim', 'claimed_at')
 
 # One row per open claim, each repeating the node's static columns; a node
 # without claims reads as one row whose consumer_uuid is null.
@@ -56,10 +57,11 @@ class Claim:
 
 @dataclasses.dataclass
 class NodeUsage:
-    """A node's amounts (``record.state`` is not read) and its open claims."""
+    """A node's amounts and open claims; its state as stored (JSON)."""
 
     record: hosts.HostRecord
     claims: list
+    state_json: str = None
 
     def claimed(self, resource_class):
         return sum(c.resources.get(resource_class, 0) for c in self.claims)
@@ -79,7 +81,8 @@ def usages(rows):
                 capacity=dict(row.capacity or {}),
                 reserved=dict(row.reserved or {}),
                 allocation_ratio=dict(row.allocation_ratio or {}),
-                used=dict(row.used or {}), generation=row.generation), [])
+                used=dict(row.used or {}), generation=row.generation), [],
+                getattr(row, 'state', None))
         if row.consumer_uuid is not None:
             usage.claims.append(Claim(row.consumer_uuid, dict(row.claim),
                                       row.claimed_at))
@@ -92,6 +95,7 @@ class ClaimStore:
 
     def __init__(self, session, keyspace):
         self._session = session
+        self.changes = changes.ChangeLog(session, keyspace)
 
         def prepare(cql, profile):
             return session.prepare(cql.format(ks=keyspace)), profile
@@ -135,12 +139,16 @@ class ClaimStore:
                 raise exception.HostNotFound(node=node_uuid)
             raise exception.HostConflict(node=node_uuid, expected=generation,
                                          found=found)
+        self.changes.append(node_uuid)
         return generation + 1
 
     def release(self, node_uuid, consumer_uuid):
         """Delete a claim; True if there was one."""
-        return self._execute(self._release,
-                             (node_uuid, consumer_uuid)).was_applied
+        released = self._execute(self._release,
+                                 (node_uuid, consumer_uuid)).was_applied
+        if released:
+            self.changes.append(node_uuid)
+        return released
 
 
 _STORE = (None, None)

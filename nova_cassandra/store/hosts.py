@@ -18,6 +18,7 @@ from oslo_serialization import jsonutils
 
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
+from nova_cassandra.store import changes
 from nova_cassandra.store import schema
 from nova_cassandra.store import session as session_mod
 
@@ -129,6 +130,7 @@ class HostStore:
     def __init__(self, session, keyspace):
         self.session = session
         self.keyspace = keyspace
+        self.changes = changes.ChangeLog(session, keyspace)
 
         def prepare(cql, profile):
             statement = session.prepare(cql.format(ks=keyspace))
@@ -160,6 +162,7 @@ class HostStore:
             jsonutils.dumps(record.state)))
         if not result.was_applied:
             raise exception.HostExists(node=record.node_uuid)
+        self.changes.append(record.node_uuid)
         return dataclasses.replace(record, generation=1)
 
     def update(self, record, fold=()):
@@ -197,6 +200,7 @@ class HostStore:
             raise exception.HostConflict(node=record.node_uuid,
                                          expected=record.generation,
                                          found=found)
+        self.changes.append(record.node_uuid)
         return dataclasses.replace(record, generation=new_generation)
 
     def get(self, node_uuid, latest=False):

@@ -54,6 +54,25 @@ MIGRATIONS = (
         ) WITH comment = 'nova-cassandra: compute services heartbeat'
         """,
     ]),
+    # Which nodes changed when, for schedulers that keep a copy of every
+    # node (see ``changes``): one partition per shard and time bucket, rows
+    # expire once every reader has long moved past them.
+    Migration(3, 'host changes log, one partition per shard and bucket', [
+        """
+        CREATE TABLE IF NOT EXISTS {ks}.host_changes (
+            bucket bigint,
+            shard int,
+            changed_at timeuuid,
+            node_uuid uuid,
+            PRIMARY KEY ((bucket, shard), changed_at)
+        ) WITH CLUSTERING ORDER BY (changed_at ASC)
+          AND default_time_to_live = 3600
+          AND compaction = {{'class': 'TimeWindowCompactionStrategy',
+                            'compaction_window_unit': 'MINUTES',
+                            'compaction_window_size': 10}}
+          AND comment = 'nova-cassandra: which nodes changed when'
+        """,
+    ]),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -34,7 +34,7 @@ def _usage_query(shard):
     """
     nodes, table = shard
     # SELECT n.node_uuid, n.host, n.nodename, n.generation, n.capacity,
-    #        n.reserved, n.allocation_ratio, n.used, c.consumer_uuid,
+    #        n.reserved, n.allocation_ratio, n.used, n.state, c.consumer_uuid,
     #        c.resources AS claim, c.claimed_at
     # FROM compute_nodes_<shard> AS n
     # LEFT OUTER JOIN claims_<shard> AS c
@@ -42,7 +42,8 @@ def _usage_query(shard):
     return sa.select(
         nodes.c.node_uuid, nodes.c.host, nodes.c.nodename,
         nodes.c.generation, nodes.c.capacity, nodes.c.reserved,
-        nodes.c.allocation_ratio, nodes.c.used, table.c.consumer_uuid,
+        nodes.c.allocation_ratio, nodes.c.used, nodes.c.state,
+        table.c.consumer_uuid,
         table.c.resources.label('claim'), table.c.claimed_at,
     ).select_from(nodes.outerjoin(table, sa.and_(
         table.c.node_uuid == nodes.c.node_uuid, table.c.expires_at > _NOW)))
@@ -50,6 +51,9 @@ def _usage_query(shard):
 
 class ClaimStore:
     """Reads node usage with claims; takes and releases claims."""
+
+    # No changes log yet: host views read every node to refresh.
+    changes = None
 
     def __init__(self, database):
         self.database = database

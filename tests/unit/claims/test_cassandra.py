@@ -9,6 +9,7 @@ import testtools
 
 from nova_cassandra.claims import cassandra
 from nova_cassandra import exception
+from nova_cassandra.scheduler import host_view
 from nova_cassandra.store import claims as claims_store
 from nova_cassandra.store import hosts
 from nova_cassandra.store.sql import claims as sql_claims
@@ -45,10 +46,11 @@ class TestCassandraClaims(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.useFixture(config_fixture.Config(cassandra.CONF))
-        self.store = mock.Mock()
+        self.store = mock.Mock(changes=None)
         self.store.all_usage.return_value = [usage(NODE_A, 4, 4),
                                              usage(NODE_B, 4, 1)]
         self.patch(claims_store, 'get_store', lambda: self.store)
+        self.patch(host_view, '_VIEWS', {})
         self.patch(cassandra.report, 'report_client_singleton', mock.Mock())
         self.driver = cassandra.CassandraClaims()
         # placement's candidates and cleanup are faked, its claim is nova's
@@ -68,6 +70,30 @@ class TestCassandraClaims(testtools.TestCase):
                          alloc_req['allocations'])
         self.assertEqual({'': [str(NODE_B)]}, alloc_req['mappings'])
         self.assertEqual('1.36', version)
+
+    def test_candidates_are_at_most_max_candidates_drawn_at_random(self):
+        cassandra.CONF.set_override('max_candidates', 3, 'cassandra')
+        self.store.all_usage.return_value = [
+            usage(uuid.uuid4(), 4, 1) for _ in range(20)]
+        offers = {}
+        host_manager = mock.Mock(offer_more=lambda ctx, spec, found:
+                                 offers.update(found=found))
+        drawn = set()
+        for _ in range(10):
+            by_rp, summaries, _ = self.driver.get_candidates(
+                None, self.spec, host_manager)
+            self.assertEqual(3, len(by_rp))
+            self.assertEqual(set(by_rp), set(summaries))
+            drawn.update(by_rp)
+        # Ten requests drawing 3 of 20 at random do not all draw the same.
+        self.assertGreater(len(drawn), 3)
+        # The next batches hold the other nodes, each once.
+        found = offers['found']
+        rest = []
+        while batch := found.next_batch():
+            rest.extend(batch)
+        self.assertEqual(20, len(set(by_rp) | set(rest)))
+        self.assertEqual(17, len(rest))
 
     def test_no_room_anywhere_is_no_valid_host(self):
         self.store.all_usage.return_value = [usage(NODE_A, 4, 4)]
@@ -190,6 +216,8 @@ class TestCassandraClaims(testtools.TestCase):
         node_a.claims = [claims_store.Claim(mine, SMALL, None),
                          claims_store.Claim(other, SMALL, None)]
         node_b.claims = [claims_store.Claim(mine, SMALL, None)]
+        # The request that took them loaded the scheduler's host view.
+        host_view.get_view(self.driver.backend).refresh()
         self.driver.cleanup('ctx', [str(mine)])
         self.assertEqual([mock.call(NODE_A, mine), mock.call(NODE_B, mine)],
                          self.store.release.call_args_list)
@@ -202,9 +230,10 @@ class TestMySQLClaims(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.useFixture(config_fixture.Config(cassandra.CONF))
-        self.store = mock.Mock()
+        self.store = mock.Mock(changes=None)
         self.store.all_usage.return_value = [usage(NODE_B, 4, 1)]
         self.patch(sql_claims, 'get_store', lambda: self.store)
+        self.patch(host_view, '_VIEWS', {})
         self.patch(claims_store, 'get_store',
                    mock.Mock(side_effect=AssertionError('Cassandra used')))
         self.patch(cassandra.report, 'report_client_singleton', mock.Mock())

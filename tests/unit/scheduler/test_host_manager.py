@@ -7,13 +7,19 @@ from nova import exception as nova_exception
 from nova import objects
 import testtools
 
+from nova_cassandra.claims import candidates
 from nova_cassandra.scheduler import host_manager
+from nova_cassandra.scheduler import host_view
+from nova_cassandra.store import claims as claims_store
+from nova_cassandra.store import hosts
 
 CELL = mock.Mock(uuid='cell1')
 
 
 def _row(host):
-    return mock.Mock(host=host, node_uuid=uuid.uuid4(), generation=1)
+    return claims_store.NodeUsage(hosts.HostRecord(
+        node_uuid=uuid.uuid4(), host=host, nodename=host,
+        capacity={'VCPU': 4}, generation=1), [])
 
 
 def _service(host, **status):
@@ -28,11 +34,16 @@ class TestComputesFromRows(testtools.TestCase):
         self.manager = host_manager.CassandraHostManager.__new__(
             host_manager.CassandraHostManager)
         self.manager._host_instances = {}
-        self.manager.backend = mock.Mock()
+        self.manager._offers = {}
+        self.manager.backend = mock.Mock(group='cassandra')
+        self.manager.backend.name = 'cassandra'
+        self.manager.backend.unavailable = (OSError,)
+        self.patch(host_view, '_VIEWS', {})
         self.rows = []
         self.services = {CELL.uuid: []}
-        store = self.manager.backend.hosts.get_store.return_value
-        store.rows.side_effect = lambda: iter(self.rows)
+        self.store = self.manager.backend.claims.get_store.return_value
+        self.store.changes = None
+        self.store.all_usage.side_effect = lambda: iter(self.rows)
         self.gathered = self.useFixture(fixtures.MockPatchObject(
             context_module, 'scatter_gather_cells',
             side_effect=lambda ctxt, cells, timeout, fn: self.services)).mock
@@ -40,7 +51,13 @@ class TestComputesFromRows(testtools.TestCase):
             self.manager, '_get_cell_mapping_for_host', return_value=CELL))
         self.useFixture(fixtures.MockPatchObject(
             self.manager, '_decoded',
-            side_effect=lambda row: (row.node_uuid, {str(row.node_uuid)})))
+            side_effect=lambda row: (row.record.node_uuid,
+                                     {str(row.record.node_uuid)})))
+
+    def _computes(self, compute_uuids=None):
+        host_view.get_view(self.manager.backend).refresh()
+        return self.manager._get_computes_for_cells(
+            mock.sentinel.context, [CELL], compute_uuids)
 
     def test_nodes_from_rows_services_from_the_cell_databases(self):
         # A service disabled or forced down a moment ago is what the
@@ -49,13 +66,12 @@ class TestComputesFromRows(testtools.TestCase):
         self.services = {CELL.uuid: [
             _service('h1', disabled=True, forced_down=False),
             _service('h2', disabled=False, forced_down=True)]}
-        computes, services = self.manager._get_computes_for_cells(
-            mock.sentinel.context, [CELL], None)
-        self.assertEqual([row.node_uuid for row in self.rows],
+        computes, services = self._computes()
+        self.assertEqual([row.record.node_uuid for row in self.rows],
                          computes[CELL.uuid])
         self.assertTrue(services['h1'].disabled)
         self.assertTrue(services['h2'].forced_down)
-        self.assertEqual({str(row.node_uuid) for row in self.rows[:2]},
+        self.assertEqual({str(row.record.node_uuid) for row in self.rows[:2]},
                          self.manager._host_instances['h1'])
         self.gathered.assert_called_once_with(
             mock.sentinel.context, [CELL], context_module.CELL_TIMEOUT,
@@ -63,25 +79,64 @@ class TestComputesFromRows(testtools.TestCase):
 
     def test_only_the_wanted_nodes(self):
         self.rows = [_row('h1'), _row('h2')]
-        computes, _ = self.manager._get_computes_for_cells(
-            mock.sentinel.context, [CELL], [str(self.rows[1].node_uuid)])
-        self.assertEqual([self.rows[1].node_uuid], computes[CELL.uuid])
+        computes, _ = self._computes([str(self.rows[1].record.node_uuid)])
+        self.assertEqual([self.rows[1].record.node_uuid],
+                         computes[CELL.uuid])
 
     def test_a_cell_that_fails_contributes_no_services(self):
         self.services = {CELL.uuid: context_module.did_not_respond_sentinel}
         self.rows = [_row('h1')]
-        _, services = self.manager._get_computes_for_cells(
-            mock.sentinel.context, [CELL], None)
+        _, services = self._computes()
         self.assertEqual({}, services)
 
     def test_unreadable_rows_fail_the_request(self):
-        self.manager.backend.unavailable = (OSError,)
-        self.manager.backend.name = 'cassandra'
-        store = self.manager.backend.hosts.get_store.return_value
-        store.rows.side_effect = OSError('node down')
+        self.store.all_usage.side_effect = OSError('node down')
         error = self.assertRaises(
             nova_exception.NoValidHost,
-            self.manager._get_computes_for_cells,
-            mock.sentinel.context, [CELL], None)
+            self.manager.get_host_states_by_uuids,
+            mock.sentinel.context, None, None)
         self.assertIn('host state cannot be read from the cassandra store: '
                       'node down', str(error))
+
+    def test_filters_leaving_no_candidate_widen_to_the_next_ones(self):
+        self.rows = [_row('h%d' % i) for i in range(5)]
+        host_view.get_view(self.manager.backend).refresh()
+        found = candidates.Candidates(iter(self.rows), {'VCPU': 1}, 2)
+        first = found.next_batch()
+        spec = objects.RequestSpec()
+        self.manager.offer_more(mock.sentinel.context, spec, found)
+        # Stock filters pass h4 only; host states are built per uuid.
+        filtered = []
+        self.patch(host_manager.host_manager.HostManager,
+                   'get_filtered_hosts',
+                   lambda _, hosts, spec_obj, index: [
+                       h for h in hosts if h.host == 'h4'])
+        built = []
+
+        def host_states(context, uuids, spec_obj):
+            built.append(list(uuids))
+            return [mock.Mock(uuid=u, host=self._host(u)) for u in uuids]
+
+        self.patch(self.manager, 'get_host_states_by_uuids', host_states)
+        filtered = self.manager.get_filtered_hosts(
+            iter([mock.Mock(host='h0'), mock.Mock(host='h1')]), spec)
+        self.assertEqual(['h4'], [h.host for h in filtered])
+        self.assertEqual(2, len(first))
+        # h2, h3 then h4: two more batches, never the first one again.
+        self.assertEqual([2, 1], [len(b) for b in built])
+        self.assertEqual(found.allocation_requests[filtered[0].uuid],
+                         filtered[0].allocation_candidates)
+
+    def test_no_widening_beyond_the_nodes_the_request_fits(self):
+        self.rows = [_row('h0')]
+        found = candidates.Candidates(iter(self.rows), {'VCPU': 1}, 2)
+        found.next_batch()
+        spec = objects.RequestSpec()
+        self.manager.offer_more(mock.sentinel.context, spec, found)
+        self.patch(host_manager.host_manager.HostManager,
+                   'get_filtered_hosts', lambda *args: [])
+        self.assertEqual([], self.manager.get_filtered_hosts(iter([]), spec))
+
+    def _host(self, node_uuid):
+        return next(row.record.host for row in self.rows
+                    if str(row.record.node_uuid) == node_uuid)

@@ -1,0 +1,48 @@
+"""The nodes a request fits, handed to nova a batch at a time.
+
+A batch is what placement's answer would hold for such a node: one
+allocation request and a provider summary (capacity, and usage counting
+live claims).  The first batch goes to nova as the claims driver's
+candidates; the host manager asks for the next ones when nova's filters
+leave none (see ``CassandraHostManager.get_filtered_hosts``).
+"""
+
+import itertools
+
+from nova_cassandra.claims import capacity
+from nova_cassandra import metrics
+
+
+class Candidates:
+    """Draws batches of ``batch_size`` from ``fitting`` (``NodeUsage``s)."""
+
+    def __init__(self, fitting, resources, batch_size):
+        self._fitting = iter(fitting)
+        self._resources = resources
+        self._batch_size = batch_size
+        # Shared with nova: the manager reads these dicts, batches extend
+        # them in place.
+        self.allocation_requests = {}
+        self.provider_summaries = {}
+
+    def next_batch(self):
+        """Node uuids (strings) of the next batch; empty when none is left."""
+        batch = [self._add(usage) for usage in
+                 itertools.islice(self._fitting, self._batch_size)]
+        metrics.count('candidates', len(batch))
+        return batch
+
+    def _add(self, usage):
+        node = str(usage.record.node_uuid)
+        self.allocation_requests[node] = [{
+            'allocations': {node: {'resources': dict(self._resources)}},
+            'mappings': {'': [node]}}]
+        self.provider_summaries[node] = {
+            'resources': {
+                rc: {'capacity': capacity.limit(usage.record, rc),
+                     'used': usage.record.used.get(rc, 0)
+                     + usage.claimed(rc)}
+                for rc in usage.record.capacity},
+            'traits': [], 'parent_provider_uuid': None,
+            'root_provider_uuid': node}
+        return node

@@ -1,0 +1,156 @@
+"""One copy of every node per scheduler process, kept current from the store.
+
+The claims driver draws candidates from it and the host manager builds
+``HostState`` objects from it, so no request reads every node.  The view is
+read in full at first use and again every ``host_view_reload_interval``
+seconds (a backstop); in between, each refresh reads the store's changes
+log (``nova_cassandra.store.changes``) and re-reads only the nodes it names,
+at the write consistency level.  A store without a changes log is read in
+full at each refresh.
+
+Staleness is safe: a claim is a compare-and-set on the node's generation as
+stored, so a node the view thinks has room but has not loses the
+compare-and-set, and the claim re-reads it (``note``) before retrying.
+"""
+
+import math
+import os
+import random
+import threading
+import time
+
+from cassandra import util as cassandra_util
+
+from nova_cassandra import conf as nc_conf
+from nova_cassandra import exception
+from nova_cassandra import metrics
+from nova_cassandra.store import changes as changes_mod
+
+CONF = nc_conf.CONF
+
+
+class HostView:
+    """Every node's usage, claims and state (``NodeUsage``), by node uuid."""
+
+    def __init__(self, backend):
+        self.backend = backend
+        self._lock = threading.Lock()
+        self._nodes = {}
+        # Node uuids in a list replaced, never changed in place, so walks
+        # that started before a node came or went go on undisturbed.
+        self._order = ()
+        # Change ids read, kept while a read may return them again.
+        self._seen = {}
+        self._read_from = None
+        self._loaded_at = None
+
+    def refresh(self):
+        """Bring the view up to date with the store.
+
+        Raises what the store raises when it cannot answer
+        (``backend.unavailable``).
+        """
+        with self._lock:
+            store = self.backend.claims.get_store()
+            now = time.time()
+            interval = CONF[self.backend.group].host_view_reload_interval
+            if (store.changes is None or self._loaded_at is None
+                    or now - self._loaded_at >= interval):
+                self._load(store, now)
+                return
+            fresh = [(change_id, node_uuid) for change_id, node_uuid
+                     in store.changes.since(self._read_from)
+                     if change_id not in self._seen]
+            for node_uuid in {node_uuid for _, node_uuid in fresh}:
+                self._reread(store, node_uuid)
+            self._remember(fresh, now)
+
+    def _load(self, store, now):
+        # Changes logged before the full read are in it: mark them seen.
+        if store.changes is not None:
+            self._seen = {}
+            self._remember(store.changes.since(now), now)
+        nodes = {usage.record.node_uuid: usage
+                 for usage in store.all_usage()}
+        metrics.count('view_rows_read', len(nodes))
+        metrics.count('view_full_reads')
+        self._nodes = nodes
+        self._order = tuple(nodes)
+        self._loaded_at = now
+
+    def _reread(self, store, node_uuid):
+        metrics.count('view_rows_read')
+        try:
+            self.note(store.node_usage(node_uuid))
+        except exception.HostNotFound:
+            if self._nodes.pop(node_uuid, None) is not None:
+                self._order = tuple(n for n in self._order if n != node_uuid)
+
+    def _remember(self, entries, now):
+        horizon = now - 2 * changes_mod.OVERLAP_SECONDS
+        self._seen = {change_id: seen_at
+                      for change_id, seen_at in self._seen.items()
+                      if seen_at > horizon}
+        for change_id, _ in entries:
+            self._seen[change_id] = cassandra_util.unix_time_from_uuid1(
+                change_id)
+        self._read_from = now
+
+    def note(self, usage):
+        """Take ``usage`` (``NodeUsage``) as the node's newest state.
+
+        Ignored when the view holds a later generation of the node.
+        """
+        node_uuid = usage.record.node_uuid
+        held = self._nodes.get(node_uuid)
+        if (held is not None
+                and held.record.generation > usage.record.generation):
+            return
+        self._nodes[node_uuid] = usage
+        if held is None:
+            self._order = self._order + (node_uuid,)
+
+    def get(self, node_uuid):
+        """The node's ``NodeUsage``, or None."""
+        return self._nodes.get(node_uuid)
+
+    def nodes(self):
+        """Every node's ``NodeUsage``."""
+        return list(self._nodes.values())
+
+    def walk(self):
+        """Every node's ``NodeUsage`` once, in an order random per call.
+
+        A random start and a random stride prime to the number of nodes:
+        concurrent requests start their candidates in different places.
+        """
+        order = self._order
+        count = len(order)
+        if not count:
+            return
+        stride = random.randrange(1, count + 1)
+        while math.gcd(stride, count) != 1:
+            stride = random.randrange(1, count + 1)
+        position = random.randrange(count)
+        for _ in range(count):
+            usage = self._nodes.get(order[position])
+            if usage is not None:
+                yield usage
+            position = (position + stride) % count
+
+
+_VIEWS = {}
+_VIEWS_LOCK = threading.Lock()
+
+
+def get_view(backend):
+    """This process's ``HostView`` of ``backend``'s store.
+
+    A forked child (nova forks its workers) gets a view of its own.
+    """
+    key = (backend.name, os.getpid())
+    with _VIEWS_LOCK:
+        view = _VIEWS.get(key)
+        if view is None:
+            view = _VIEWS[key] = HostView(backend)
+        return view

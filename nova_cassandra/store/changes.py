@@ -1,0 +1,85 @@
+"""The host changes log: which nodes changed, when, for host views.
+
+Every write that changes what a scheduler would decide about a node (its
+state, a claim taken or released) appends the node's uuid here, after the
+write itself succeeded.  A scheduler's ``HostView`` reads the log
+incrementally instead of every node per request.
+
+Rows are bucketed by the writer's clock (``BUCKET_SECONDS`` buckets, split
+into ``SHARDS`` partitions so no single replica takes every append) and
+stamped with the coordinator's ``now()``.  Readers look back a margin of
+``OVERLAP_SECONDS`` and skip the entries they have seen, so an append that
+lands late, or from a writer whose clock is a little off, is still read.
+An entry that is never read (a writer that died between its write and the
+append, a clock off by more than the margin) leaves the view stale until
+its next change of that node or its periodic full reload; stale is safe,
+the compare-and-set of a claim checks the node as stored.
+"""
+
+import time
+
+from oslo_log import log as logging
+
+from nova_cassandra.store import session as session_mod
+
+LOG = logging.getLogger(__name__)
+
+BUCKET_SECONDS = 60
+SHARDS = 4
+OVERLAP_SECONDS = 5.0
+
+# INSERT INTO host_changes (bucket, shard, changed_at, node_uuid)
+# VALUES (?, ?, now(), ?)
+_APPEND = """
+INSERT INTO {ks}.host_changes (bucket, shard, changed_at, node_uuid)
+VALUES (?, ?, now(), ?)"""
+
+_SINCE = """
+SELECT changed_at, node_uuid FROM {ks}.host_changes
+WHERE bucket = ? AND shard IN ? AND changed_at > minTimeuuid(?)"""
+
+
+def bucket(seconds):
+    """The bucket an entry written at ``seconds`` (epoch) belongs to."""
+    return int(seconds // BUCKET_SECONDS)
+
+
+def _not_logged(error, node_uuid):
+    LOG.warning('Change of node %s not logged: %s', node_uuid, error)
+
+
+class ChangeLog:
+    """Appends to and reads the ``host_changes`` table."""
+
+    def __init__(self, session, keyspace):
+        self._session = session
+        self._append = session.prepare(_APPEND.format(ks=keyspace))
+        self._since = session.prepare(_SINCE.format(ks=keyspace))
+
+    def append(self, node_uuid):
+        """Record that the node changed, without waiting for the write.
+
+        A lost append only delays when views see the change.
+        """
+        future = self._session.execute_async(
+            self._append, (bucket(time.time()), node_uuid.int % SHARDS,
+                           node_uuid),
+            execution_profile=session_mod.WRITE)
+        future.add_errback(_not_logged, node_uuid)
+
+    def since(self, seconds):
+        """``[(change id, node uuid)]`` appended after ``seconds`` (epoch).
+
+        Reads ``OVERLAP_SECONDS`` further back; the ids (timeuuids) tell
+        the entries a reader has already seen.
+        """
+        start = seconds - OVERLAP_SECONDS
+        entries = []
+        for each in range(bucket(start), bucket(time.time()) + 2):
+            entries.extend(
+                (row.changed_at, row.node_uuid)
+                for row in self._session.execute(
+                    self._since,
+                    (each, list(range(SHARDS)), int(start * 1000)),
+                    execution_profile=session_mod.WRITE))
+        return entries

@@ -1,0 +1,145 @@
+from unittest import mock
+import uuid
+
+from cassandra import util as cassandra_util
+from oslo_config import fixture as config_fixture
+import testtools
+
+from nova_cassandra.claims import cassandra_claim
+from nova_cassandra import conf as nc_conf
+from nova_cassandra import exception
+from nova_cassandra.scheduler import host_view
+from nova_cassandra.store import claims as claims_store
+from nova_cassandra.store import hosts
+
+
+def _usage(node_uuid, generation=1, used=0):
+    return claims_store.NodeUsage(hosts.HostRecord(
+        node_uuid=node_uuid, host='h', nodename='n', capacity={'VCPU': 4},
+        used={'VCPU': used}, generation=generation), [])
+
+
+class FakeStore:
+    """A store's reads, counted; ``log`` is its changes log."""
+
+    def __init__(self, nodes):
+        self.nodes = {usage.record.node_uuid: usage for usage in nodes}
+        self.log = []
+        self.full_reads = 0
+        self.node_reads = []
+        self.changes = mock.Mock(since=lambda seconds: list(self.log))
+
+    def all_usage(self):
+        self.full_reads += 1
+        return list(self.nodes.values())
+
+    def node_usage(self, node_uuid):
+        self.node_reads.append(node_uuid)
+        if node_uuid not in self.nodes:
+            raise exception.HostNotFound(node=node_uuid)
+        return self.nodes[node_uuid]
+
+    def change(self, usage):
+        self.nodes[usage.record.node_uuid] = usage
+        self.log.append((uuid.uuid1(), usage.record.node_uuid))
+
+
+class TestHostView(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(config_fixture.Config(nc_conf.CONF))
+        self.a, self.b = uuid.uuid4(), uuid.uuid4()
+        self.store = FakeStore([_usage(self.a), _usage(self.b)])
+        backend = mock.Mock(group='cassandra')
+        backend.claims.get_store.return_value = self.store
+        self.view = host_view.HostView(backend)
+
+    def test_changes_re_read_only_the_nodes_they_name(self):
+        self.view.refresh()
+        self.store.change(_usage(self.a, generation=2, used=3))
+        self.view.refresh()
+        self.view.refresh()
+        self.assertEqual(1, self.store.full_reads)
+        # Read once: the second refresh skips the change it has seen.
+        self.assertEqual([self.a], self.store.node_reads)
+        self.assertEqual(3, self.view.get(self.a).record.used['VCPU'])
+
+    def test_a_node_deleted_leaves_the_view(self):
+        self.view.refresh()
+        del self.store.nodes[self.b]
+        self.store.log.append((uuid.uuid1(), self.b))
+        self.view.refresh()
+        self.assertIsNone(self.view.get(self.b))
+        self.assertEqual([self.a], [u.record.node_uuid
+                                    for u in self.view.walk()])
+
+    def test_full_read_every_reload_interval_and_without_a_log(self):
+        nc_conf.CONF.set_override('host_view_reload_interval', 1, 'cassandra')
+        self.view.refresh()
+        with mock.patch('time.time',
+                        return_value=cassandra_util.unix_time_from_uuid1(
+                            uuid.uuid1()) + 2):
+            self.view.refresh()
+        self.assertEqual(2, self.store.full_reads)
+        self.store.changes = None
+        self.view.refresh()
+        self.assertEqual(3, self.store.full_reads)
+
+    def test_an_older_generation_does_not_replace_a_newer_one(self):
+        self.view.note(_usage(self.a, generation=5, used=2))
+        self.view.note(_usage(self.a, generation=4, used=0))
+        self.assertEqual(2, self.view.get(self.a).record.used['VCPU'])
+
+    def test_walk_visits_every_node_once(self):
+        nodes = [_usage(uuid.uuid4()) for _ in range(12)]
+        for usage in nodes:
+            self.view.note(usage)
+        for _ in range(5):
+            walked = [u.record.node_uuid for u in self.view.walk()]
+            self.assertEqual(sorted(u.record.node_uuid for u in nodes),
+                             sorted(walked))
+
+
+class TestOptimisticClaim(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.node = uuid.uuid4()
+        self.view = host_view.HostView(mock.Mock())
+        self.view.note(_usage(self.node, generation=3, used=1))
+        self.store = mock.Mock()
+
+    def test_first_attempt_on_the_view_s_generation_reads_nothing(self):
+        self.store.claim.return_value = 4
+        consumer = uuid.uuid4()
+        self.assertTrue(cassandra_claim.claim(
+            self.store, self.node, consumer, {'VCPU': 2}, 60, self.view))
+        self.store.node_usage.assert_not_called()
+        self.assertEqual(3, self.store.claim.call_args[0][1])
+        # The view counts the claim taken, at the generation it made.
+        held = self.view.get(self.node)
+        self.assertEqual(4, held.record.generation)
+        self.assertEqual({'VCPU': 2}, held.claims[0].resources)
+        self.assertEqual(consumer, held.claims[0].consumer_uuid)
+
+    def test_a_lost_compare_and_set_re_reads_the_node(self):
+        self.store.claim.side_effect = [
+            exception.HostConflict(node=self.node, expected=3, found=5), 6]
+        self.store.node_usage.return_value = _usage(self.node, generation=5,
+                                                    used=1)
+        self.assertTrue(cassandra_claim.claim(
+            self.store, self.node, uuid.uuid4(), {'VCPU': 2}, 60, self.view))
+        self.assertEqual([3, 5], [c[0][1] for c in
+                                  self.store.claim.call_args_list])
+        self.assertEqual(6, self.view.get(self.node).record.generation)
+
+    def test_no_room_after_a_re_read_claims_nothing(self):
+        self.store.claim.side_effect = exception.HostConflict(
+            node=self.node, expected=3, found=5)
+        self.store.node_usage.return_value = _usage(self.node, generation=5,
+                                                    used=4)
+        self.assertFalse(cassandra_claim.claim(
+            self.store, self.node, uuid.uuid4(), {'VCPU': 2}, 60, self.view))
+        self.assertEqual(1, self.store.claim.call_count)
+        self.assertEqual(4, self.view.get(self.node).record.used['VCPU'])
