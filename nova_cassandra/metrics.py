@@ -4,22 +4,94 @@ Claim outcomes, store rows read, host states built, candidates handed to
 nova: named counts, thread-safe, for whoever watches the process (the
 experiment reads them; operators may too).  Counting never raises and costs
 a lock round trip.
+
+With ``[metrics] snapshot_dir`` set, a process that counts writes its
+counts there (``write_snapshot``) every ``snapshot_interval`` seconds from
+its first count on, and at a normal exit.  A forked child starts from zero
+with a file of its own, so the files of a service's processes add up.
 """
 
+import atexit
 import collections
+import json
+import os
+import sys
 import threading
+import time
+
+from oslo_log import log as logging
+
+from nova_cassandra import conf as nc_conf
+
+CONF = nc_conf.CONF
+LOG = logging.getLogger(__name__)
 
 _LOCK = threading.Lock()
 _COUNTS = collections.Counter()
+# The process whose writer runs (or that found none configured).
+_WRITER_PID = None
 
 
 def count(name, amount=1):
     """Add ``amount`` to the counter ``name``."""
     with _LOCK:
         _COUNTS[name] += amount
+    if _WRITER_PID != os.getpid():
+        _start_writer()
 
 
 def snapshot():
     """``{name: count}`` of every counter so far."""
     with _LOCK:
         return dict(_COUNTS)
+
+
+def snapshot_path(directory, pid):
+    """The file process ``pid`` writes its counts to."""
+    program = os.path.basename(sys.argv[0]) or 'python'
+    return os.path.join(directory, '%s-%d.json' % (program, pid))
+
+
+def write_snapshot(directory):
+    """Write this process's counts to its file in ``directory``."""
+    path = snapshot_path(directory, os.getpid())
+    with open(path + '.new', 'w') as f:
+        json.dump({'pid': os.getpid(), 'written_at': time.time(),
+                   'counts': snapshot()}, f)
+    os.replace(path + '.new', path)
+
+
+def _start_writer():
+    global _WRITER_PID
+    with _LOCK:
+        if _WRITER_PID == os.getpid():
+            return
+        _WRITER_PID = os.getpid()
+    directory = CONF.metrics.snapshot_dir
+    if not directory:
+        return
+    os.makedirs(directory, exist_ok=True)
+    threading.Thread(target=_write_every, name='metrics-snapshots',
+                     args=(directory, CONF.metrics.snapshot_interval),
+                     daemon=True).start()
+    atexit.register(write_snapshot, directory)
+
+
+def _write_every(directory, interval):
+    while True:
+        time.sleep(interval)
+        try:
+            write_snapshot(directory)
+        except OSError as e:
+            LOG.warning('Cannot write counters to %s: %s', directory, e)
+
+
+def _forked():
+    # The parent's counts are in the parent's file.
+    global _LOCK, _WRITER_PID
+    _LOCK = threading.Lock()
+    _COUNTS.clear()
+    _WRITER_PID = None
+
+
+os.register_at_fork(after_in_child=_forked)

@@ -24,6 +24,18 @@ def table(operations):
     return _aligned(rows)
 
 
+def _per_request(run, names):
+    """What the schedulers counted per request under ``names``, or '-'.
+
+    ``names``: a ``metrics`` name, or a suffix (``*rows_read``: the store
+    rows read by any part of the scheduler).
+    """
+    per = run.get('per_request') or {}
+    found = [v for k, v in per.items()
+             if k == names or names.startswith('*') and k.endswith(names[1:])]
+    return '%.1f' % sum(found) if found else '-'
+
+
 # (header, value of a run record) of the scheduler runs' table.
 RUN_COLUMNS = (
     ('set-up', lambda r: r['setup']),
@@ -44,6 +56,10 @@ RUN_COLUMNS = (
     ('violations', lambda r: len(r['capacity_violations'])
      + len(r.get('cassandra_offenders', ()))),
     ('errors', lambda r: r['errors']),
+    # Per request, as nova-cassandra's schedulers count them (``metrics``).
+    ('rows/req', lambda r: _per_request(r, '*rows_read')),
+    ('HostStates/req', lambda r: _per_request(r, 'host_states_built')),
+    ('cands/req', lambda r: _per_request(r, 'candidates')),
 )
 
 

@@ -270,7 +270,8 @@ class Experiment:
                 self.preset.run_timeout,
                 done=progress.Bar(len(self.stream)).step)
             cpu_ms = window.stop()
-            conflicts = schedulers.claim_conflicts()
+            counted = schedulers.counted()
+            conflicts = schedulers.claim_conflicts(counted)
             down = schedulers.computes_down()
         finally:
             schedulers.stop()
@@ -290,7 +291,10 @@ class Experiment:
         record = _record(setup.name, k, outcomes, seconds, cpu_ms, conflicts,
                          verdict)
         record.update(cpu_busy_ms=round(window.busy_ms),
-                      cpu_unaccounted_share=round(window.unaccounted, 3))
+                      cpu_unaccounted_share=round(window.unaccounted, 3),
+                      counters=counted, per_request={
+                          name: round(count / len(outcomes), 2)
+                          for name, count in sorted(counted.items())})
         return record
 
 

@@ -6,9 +6,14 @@ queue has K consumers and the computes' instance-info casts have reached
 it twice: the first sync from a host it does not know makes it read that
 host's instances from the database, the second marks them up to date, and
 only then does it stop querying the instances table per host per request.
+
+What nova-cassandra's schedulers count of their own work (``metrics``) is
+read from the files they write it to, before and after a run.
 """
 
 import collections
+import glob
+import json
 import os
 import re
 import time
@@ -16,7 +21,6 @@ import time
 import kombu
 from oslo_log import log as logging
 
-from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.experiment import processes
 
 LOG = logging.getLogger(__name__)
@@ -32,10 +36,13 @@ _UNKNOWN_HOST = re.compile(r"from an unknown host '([^']+)'")
 _CLAIM_REFUSED = 'Failed to save allocation for'
 _GENERATION_CONFLICT = 'placement.concurrent_update'
 _OUT_OF_RETRIES = 'out of retries'
-# nova-cassandra's claims log their lost races in their own words.
-_STORE_CLAIMS = ((cassandra_claim.LOST_CAS, 'generation_conflicts'),
-                 (cassandra_claim.NO_ROOM, 'capacity_conflicts'),
-                 (cassandra_claim.GAVE_UP, 'out_of_retries'))
+# nova-cassandra's claims count their lost races (``metrics``): a lost
+# compare-and-set, a node found full at claim time, claims given up.
+_STORE_CLAIMS = (('conflicts', 'generation_conflicts'),
+                 ('no_fit', 'capacity_conflicts'),
+                 ('gave_up', 'out_of_retries'))
+# Seconds between two writes of a scheduler's counters.
+METRICS_INTERVAL = 1.0
 # nova's ComputeFilter, for each host state of a compute the service group
 # calls down.
 _NOT_HEARD_FROM = 'has not been heard from in a while'
@@ -52,16 +59,17 @@ def queue_consumers(transport_url, queue=QUEUE):
             return 0
 
 
-def claim_conflicts(log_text):
-    """Refused claims in a scheduler log, by kind.
+def claim_conflicts(log_text, counters=None):
+    """Refused claims, by kind, from a scheduler log and its counters.
 
     Placement's refusals as nova logs them, and the compare-and-set races
-    nova-cassandra's claims drivers log, counted alike: a generation
-    conflict (retried on the same node), a node found full at claim time
-    (the scheduler moves on to its next host) and claims given up.
+    nova-cassandra's claims count (``counters``, ``metrics`` names),
+    alike: a generation conflict (retried on the same node), a node found
+    full at claim time (the scheduler moves on to its next host) and
+    claims given up.
     """
-    counts = {'generation_conflicts': 0, 'capacity_conflicts': 0,
-              'out_of_retries': 0}
+    counts = {kind: (counters or {}).get(name, 0)
+              for name, kind in _STORE_CLAIMS}
     for line in log_text.splitlines():
         if _CLAIM_REFUSED in line:
             kind = ('generation_conflicts' if _GENERATION_CONFLICT in line
@@ -69,11 +77,33 @@ def claim_conflicts(log_text):
             counts[kind] += 1
         elif _OUT_OF_RETRIES in line:
             counts['out_of_retries'] += 1
-        else:
-            for words, kind in _STORE_CLAIMS:
-                if words in line:
-                    counts[kind] += 1
     return counts
+
+
+def read_counters(directory, since, timeout):
+    """The counters of every process writing to ``directory``, summed.
+
+    Waits (up to ``timeout`` s) until each file was written after
+    ``since`` (a ``time.time()``), so that it holds everything counted
+    before then.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        snapshots = []
+        for path in glob.glob(os.path.join(directory, '*.json')):
+            with open(path) as f:
+                snapshots.append(json.load(f))
+        stale = [s['pid'] for s in snapshots if s['written_at'] < since]
+        if not stale or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    if stale:
+        LOG.warning('Counters of pids %s not written since %s; using '
+                    'older ones.', stale, since)
+    total = collections.Counter()
+    for snapshot in snapshots:
+        total.update(snapshot['counts'])
+    return dict(total)
 
 
 def computes_down(log_text):
@@ -91,7 +121,9 @@ class Schedulers(processes.ProcessGroup):
         self.scheduler_conf = scheduler_conf
         self.run_dir = run_dir
         self.transport_url = transport_url
+        self.metrics_dir = os.path.join(run_dir, 'metrics')
         self.marks = {}
+        self.counters = {}
 
     def start_all(self, compute_hosts, sync_interval, timeout):
         others = queue_consumers(self.transport_url)
@@ -105,7 +137,9 @@ class Schedulers(processes.ProcessGroup):
                 'scheduler-%d' % i, [processes.venv_command('nova-scheduler')],
                 self.config_files, processes.merge_conf(
                     {'DEFAULT': {'host': HOST % i},
-                     'scheduler': {'workers': 1}},
+                     'scheduler': {'workers': 1},
+                     'metrics': {'snapshot_dir': self.metrics_dir,
+                                 'snapshot_interval': METRICS_INTERVAL}},
                     self.scheduler_conf),
                 self.run_dir))
         self.wait_for('%d consumers on the %s queue' % (self.count, QUEUE),
@@ -131,18 +165,33 @@ class Schedulers(processes.ProcessGroup):
                    for p in self.processes)
 
     def mark(self):
-        """Start counting log events from here."""
+        """Start counting log events and counters from here."""
         self.marks = {p.name: os.path.getsize(p.log_path)
                       for p in self.processes}
+        self.counters = self._read_counters()
+
+    def _read_counters(self):
+        # A scheduler that counted before now (its writer started then)
+        # writes within METRICS_INTERVAL s.
+        since = time.time()
+        time.sleep(METRICS_INTERVAL)
+        return read_counters(self.metrics_dir, since,
+                             timeout=5 * METRICS_INTERVAL)
+
+    def counted(self):
+        """What the schedulers counted (``metrics``) since ``mark()``."""
+        now = self._read_counters()
+        return {name: count - self.counters.get(name, 0)
+                for name, count in now.items()}
 
     def _logs(self):
         """Each scheduler's log text since ``mark()``."""
         return [process.log_text(self.marks.get(process.name, 0))
                 for process in self.processes]
 
-    def claim_conflicts(self):
-        """Refused claims logged by every scheduler since ``mark()``."""
-        total = collections.Counter()
+    def claim_conflicts(self, counted):
+        """Refused claims since ``mark()``: logged, and ``counted()``."""
+        total = collections.Counter(claim_conflicts('', counted))
         for text in self._logs():
             total.update(claim_conflicts(text))
         return dict(total)

@@ -37,7 +37,8 @@ class TestCassandraOptions(testtools.TestCase):
 
     def test_list_opts_covers_every_option(self):
         listed = {group.name: opts for group, opts in opts.list_opts()}
-        self.assertEqual({'cassandra', 'mysql_store'}, set(listed))
+        self.assertEqual({'cassandra', 'mysql_store', 'metrics'},
+                         set(listed))
         self.assertEqual({o.dest for o in cassandra.ALL_OPTS},
                          {o.dest for o in listed['cassandra']})
         self.assertEqual({o.dest for o in mysql.ALL_OPTS},

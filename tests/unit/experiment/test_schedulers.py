@@ -1,12 +1,16 @@
-import logging
+import json
+import os
+import time
 from unittest import mock
 import uuid
 
+import fixtures
 import testtools
 
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra import exception
 from nova_cassandra.experiment import schedulers
+from nova_cassandra import metrics
 from nova_cassandra.store import claims as claims_store
 from nova_cassandra.store import hosts
 
@@ -28,18 +32,6 @@ operation claim_resources: out of retries
 '''
 
 
-class _Captured(logging.Handler):
-    """Log lines as a scheduler's log file has them."""
-
-    def __init__(self):
-        super().__init__()
-        self.lines = []
-
-    def emit(self, record):
-        self.lines.append('2026-01-01 INFO %s [-] %s' % (
-            record.name, record.getMessage()))
-
-
 class TestClaimConflicts(testtools.TestCase):
 
     def test_store_claims_races_by_kind(self):
@@ -52,12 +44,7 @@ class TestClaimConflicts(testtools.TestCase):
             capacity={'VCPU': 4}, used={'VCPU': 0}, generation=1), [])
         store.claim.side_effect = exception.HostConflict(
             node='n', expected=1, found=2)
-        captured = _Captured()
-        logger = logging.getLogger(cassandra_claim.__name__)
-        logger.addHandler(captured)
-        self.addCleanup(logger.removeHandler, captured)
-        self.addCleanup(logger.setLevel, logger.level)
-        logger.setLevel(logging.INFO)
+        before = metrics.snapshot()
         # Every attempt loses the race, then the node is found full.
         store.node_usage.return_value = free
         self.assertFalse(cassandra_claim.claim(
@@ -65,11 +52,16 @@ class TestClaimConflicts(testtools.TestCase):
         store.node_usage.return_value = full
         self.assertFalse(cassandra_claim.claim(
             store, full.record.node_uuid, uuid.uuid4(), {'VCPU': 1}, 60))
+        counted = {name: count - before.get(name, 0)
+                   for name, count in metrics.snapshot().items()}
         attempts = cassandra_claim.CONFLICT_RETRY_COUNT + 1
         self.assertEqual({'generation_conflicts': attempts,
                           'capacity_conflicts': 1, 'out_of_retries': 1},
-                         schedulers.claim_conflicts(
-                             '\n'.join(captured.lines)))
+                         schedulers.claim_conflicts('', counted))
+        # Placement's refusals logged by nova add to the store's.
+        self.assertEqual({'generation_conflicts': attempts + 1,
+                          'capacity_conflicts': 2, 'out_of_retries': 2},
+                         schedulers.claim_conflicts(LOG, counted))
 
     def test_counts_by_kind(self):
         self.assertEqual({'generation_conflicts': 1, 'capacity_conflicts': 1,
@@ -92,3 +84,41 @@ class TestClaimConflicts(testtools.TestCase):
     def test_unknown_host_pattern(self):
         self.assertEqual(['nc-exp-compute-0'],
                          schedulers._UNKNOWN_HOST.findall(LOG))
+
+
+class TestReadCounters(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.dir = self.useFixture(fixtures.TempDir()).path
+
+    def _write(self, pid, written_at, counts):
+        with open(os.path.join(self.dir, 'nova-scheduler-%d.json' % pid),
+                  'w') as f:
+            json.dump({'pid': pid, 'written_at': written_at,
+                       'counts': counts}, f)
+
+    def test_a_service_s_processes_add_up(self):
+        now = time.time()
+        self._write(1, now, {'rows_read': 3})
+        self._write(2, now + 1, {'rows_read': 4, 'candidates': 50})
+        self.assertEqual({'rows_read': 7, 'candidates': 50},
+                         schedulers.read_counters(self.dir, now, timeout=0))
+
+    def test_waits_for_a_write_after_since(self):
+        now = time.time()
+        self._write(1, now - 5, {'claims': 1})
+        sleeps = []
+
+        def written(seconds):
+            sleeps.append(seconds)
+            self._write(1, now + 1, {'claims': 2})
+        self.useFixture(fixtures.MockPatch('time.sleep',
+                                           side_effect=written))
+        self.assertEqual({'claims': 2},
+                         schedulers.read_counters(self.dir, now, timeout=10))
+        self.assertEqual(1, len(sleeps))
+
+    def test_nothing_written(self):
+        self.assertEqual({}, schedulers.read_counters(
+            os.path.join(self.dir, 'absent'), time.time(), timeout=0))

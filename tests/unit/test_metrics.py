@@ -1,0 +1,60 @@
+import json
+import os
+import time
+
+import fixtures
+import testtools
+
+from nova_cassandra import metrics
+
+
+class TestSnapshots(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.dir = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                                'metrics')
+        metrics.CONF.set_override('snapshot_dir', self.dir, 'metrics')
+        metrics.CONF.set_override('snapshot_interval', 0.1, 'metrics')
+        self.addCleanup(metrics.CONF.clear_override, 'snapshot_dir',
+                        'metrics')
+        self.addCleanup(metrics.CONF.clear_override, 'snapshot_interval',
+                        'metrics')
+        self.useFixture(fixtures.MockPatchObject(metrics, '_WRITER_PID'))
+        self.useFixture(fixtures.MockPatch('atexit.register'))
+        # One write, not one every 0.1 s for the rest of the test run.
+        self.writes = self.useFixture(fixtures.MockPatchObject(
+            metrics, '_write_every',
+            side_effect=lambda directory, interval:
+            metrics.write_snapshot(directory))).mock
+
+    def _read(self, pid):
+        with open(metrics.snapshot_path(self.dir, pid)) as f:
+            return json.load(f)
+
+    def test_first_count_starts_writing_this_process_s_file(self):
+        before = metrics.snapshot().get('test_counted', 0)
+        metrics.count('test_counted', 3)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(metrics.snapshot_path(self.dir,
+                                                       os.getpid())):
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        found = self._read(os.getpid())
+        self.assertEqual(os.getpid(), found['pid'])
+        self.assertEqual(before + 3, found['counts']['test_counted'])
+        metrics.count('test_counted')
+        self.writes.assert_called_once_with(self.dir, 0.1)
+
+    def test_a_forked_child_counts_from_zero_in_a_file_of_its_own(self):
+        metrics.count('test_forked', 5)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                metrics.count('test_forked')
+                metrics.write_snapshot(self.dir)
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        self.assertEqual({'test_forked': 1}, self._read(pid)['counts'])
+        self.assertGreaterEqual(metrics.snapshot()['test_forked'], 5)
