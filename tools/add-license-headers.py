@@ -14,7 +14,9 @@
 
   python3 tools/add-license-headers.py [--check] [DIR ...]
 
-DIRs default to every package and test tree of this repository.  A file
+Without DIRs, every ``.py`` file of the checkout that git does not ignore
+(``git ls-files``, tracked or not) is looked at: wherever packages move,
+it covers what flake8 checks.  A file
 already carrying a licence notice (``Licensed under the Apache License`` or
 an ``SPDX-License-Identifier``) in its first lines is left alone, so running
 it twice changes nothing.  Files holding no code (empty ``__init__.py``)
@@ -29,6 +31,7 @@ the same once ``tox.ini`` no longer ignores H102.
 import argparse
 import os
 import re
+import subprocess
 import sys
 
 HEADER = '''\
@@ -46,8 +49,6 @@ HEADER = '''\
 '''
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_DIRS = ('nova_cassandra', 'nova_cassandra_tempest_plugin', 'tests',
-                'tools')
 # Where an existing notice is looked for (hacking looks at every line; a
 # notice further down is not a header).
 NOTICE_LINES = 20
@@ -57,7 +58,17 @@ PREAMBLE = re.compile(r'^#!|^#.*coding[:=]')
 COMMENT_OR_BLANK = re.compile(r'^\s*(#.*)?$')
 
 
-def python_files(dirs):
+def checkout_files():
+    listed = subprocess.run(
+        ['git', 'ls-files', '--cached', '--others', '--exclude-standard',
+         '-z', '--', '*.py'], cwd=REPO, check=True, capture_output=True,
+        encoding='utf-8').stdout
+    return sorted(os.path.join(REPO, path)
+                  for path in set(listed.split('\0')) if path
+                  and os.path.exists(os.path.join(REPO, path)))
+
+
+def walk(dirs):
     for top in dirs:
         for root, subdirs, files in os.walk(top):
             subdirs[:] = sorted(d for d in subdirs if d != '__pycache__')
@@ -86,12 +97,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--check', action='store_true',
                         help='List the files lacking a header; write none.')
-    parser.add_argument('dirs', nargs='*', help='Default: %s.'
-                        % ', '.join(DEFAULT_DIRS))
+    parser.add_argument('dirs', nargs='*',
+                        help="Default: the checkout's files (git ls-files).")
     args = parser.parse_args(argv)
-    dirs = args.dirs or [os.path.join(REPO, d) for d in DEFAULT_DIRS]
     lacking = 0
-    for path in python_files(dirs):
+    for path in walk(args.dirs) if args.dirs else checkout_files():
         with open(path, encoding='utf-8') as f:
             new = with_header(f.read())
         if new is None:
