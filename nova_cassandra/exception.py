@@ -62,18 +62,18 @@ class InvalidClaim(NovaCassandraError):
 
 
 class NovaNotFound(NovaCassandraError):
-    msg_fmt = ('No nova package in %(path)s: give --nova-path the directory '
-               'that holds the nova package (site-packages or a source '
-               'tree).')
+    msg_fmt = ('No %(project)s package in %(path)s: give --nova-path the '
+               'directory that holds the %(project)s package (site-packages '
+               'or a source tree).')
 
 
 class NovaVersionUnknown(NovaCassandraError):
-    msg_fmt = 'Cannot tell the version of nova in %(path)s: %(reason)s.'
+    msg_fmt = 'Cannot tell the version of %(project)s in %(path)s: %(reason)s.'
 
 
 class UnsupportedNovaVersion(NovaCassandraError):
-    msg_fmt = ('nova %(version)s in %(path)s is not supported: the patch '
-               'series is for nova %(supported)s.')
+    msg_fmt = ('%(project)s %(version)s in %(path)s is not supported: the '
+               'patch series is for %(project)s %(supported)s.')
 
 
 class PatchSeriesInvalid(NovaCassandraError):

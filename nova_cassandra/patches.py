@@ -2,7 +2,9 @@
 
 The series adds the extension points nova-cassandra plugs into (see
 ``patches/README.rst``). It is written against one nova release,
-``NOVA_VERSION``; any other version is refused.
+``NOVA_VERSION``; any other version is refused. ``patches/placement/series``
+(placement's allocation retry fix, against ``PLACEMENT_VERSION``) is
+handled the same way on a placement tree: ``PROJECTS`` tells the two apart.
 
 Two layouts of nova are handled:
 
@@ -51,6 +53,7 @@ from stevedore import _cache as stevedore_cache
 from nova_cassandra import exception
 
 NOVA_VERSION = '34.0.0'
+PLACEMENT_VERSION = '16.0.0'
 
 
 def _shipped_patches_dir(package_dir=None, data_dir=None):
@@ -64,6 +67,18 @@ def _shipped_patches_dir(package_dir=None, data_dir=None):
 
 
 PATCHES_DIR = _shipped_patches_dir()
+
+Project = collections.namedtuple(
+    'Project', 'name distribution version series_dir')
+"""A project a series patches: its package (and the project's name), its
+distribution's name, the version the series is for, and the series'
+directory relative to ``PATCHES_DIR``."""
+
+PROJECTS = {
+    'nova': Project('nova', 'nova', NOVA_VERSION, ''),
+    'placement': Project('placement', 'openstack-placement',
+                         PLACEMENT_VERSION, 'placement'),
+}
 
 # The marked block this module adds to, and removes from, the metadata of
 # a nova that cannot re-read pyproject.toml.
@@ -81,16 +96,18 @@ Patch = collections.namedtuple('Patch', 'name diffs')
 
 
 class NovaTree(collections.namedtuple(
-        'NovaTree', 'root installed version entry_points_file')):
-    """A nova to patch: ``root`` holds the ``nova`` package.
+        'NovaTree', 'root installed version entry_points_file project',
+        defaults=('nova',))):
+    """A nova (or ``project``) to patch: ``root`` holds its package.
 
     ``entry_points_file`` is the metadata file to emulate the series'
     entry points in, or None when there is none to keep in step.
     """
 
     def describe(self):
-        return 'nova %s (%s) at %s' % (
-            self.version, 'installed' if self.installed else 'source tree',
+        return '%s %s (%s) at %s' % (
+            self.project, self.version,
+            'installed' if self.installed else 'source tree',
             self.root)
 
 
@@ -114,12 +131,14 @@ def _split_diffs(name, text):
             for path, creates, lines in diffs]
 
 
-def read_series(patches_dir=None):
+def read_series(patches_dir=None, project='nova'):
     """The patches ``series`` lists, in order.
 
-    They are read from ``patches_dir``, by default ``PATCHES_DIR``.
+    They are read from ``patches_dir``, by default the project's directory
+    in ``PATCHES_DIR``.
     """
-    patches_dir = patches_dir or PATCHES_DIR
+    patches_dir = patches_dir or os.path.join(
+        PATCHES_DIR, PROJECTS[project].series_dir)
     series_file = os.path.join(patches_dir, 'series')
     try:
         with open(series_file) as f:
@@ -137,28 +156,34 @@ def read_series(patches_dir=None):
     return series
 
 
-def _default_root():
-    spec = importlib.util.find_spec('nova')
+def _default_root(project):
+    spec = importlib.util.find_spec(project)
     if spec is None or not spec.submodule_search_locations:
         raise exception.NovaNotFound(
-            path='the Python environment of this command')
+            project=project, path='the Python environment of this command')
     return os.path.dirname(list(spec.submodule_search_locations)[0])
 
 
-def _installed_distribution(root):
-    """The dist-info directory of the nova installed in ``root``."""
+def _installed_distribution(root, project):
+    """The dist-info directory of the ``project`` installed in ``root``."""
+    name = PROJECTS[project].distribution
     for path in glob.glob(os.path.join(root, '*.dist-info')):
         dist = importlib.metadata.PathDistribution.at(path)
-        if (dist.metadata['Name'] or '').lower() == 'nova':
+        if (dist.metadata['Name'] or '').lower() == name:
             return path, dist.version
     raise exception.NovaVersionUnknown(
-        path=root, reason='no nova-*.dist-info directory beside it')
+        project=project, path=root,
+        reason='no %s-*.dist-info directory beside it' % name)
 
 
-def _source_version(root):
+def _egg_info(project):
+    return PROJECTS[project].distribution.replace('-', '_') + '.egg-info'
+
+
+def _source_version(root, project):
     """The version of a source tree, from its package metadata."""
     for pkg_info in (os.path.join(root, 'PKG-INFO'),
-                     os.path.join(root, 'nova.egg-info', 'PKG-INFO')):
+                     os.path.join(root, _egg_info(project), 'PKG-INFO')):
         if os.path.exists(pkg_info):
             with open(pkg_info) as f:
                 return email.parser.Parser().parse(f)['Version']
@@ -167,43 +192,44 @@ def _source_version(root):
     version = setup_cfg.get('metadata', 'version', fallback=None)
     if version is None:
         raise exception.NovaVersionUnknown(
-            path=root, reason='no PKG-INFO, nova.egg-info/PKG-INFO or '
-                              'setup.cfg version')
+            project=project, path=root, reason='no PKG-INFO, %s/PKG-INFO '
+            'or setup.cfg version' % _egg_info(project))
     return version
 
 
-def find_tree(path=None):
-    """The nova at ``path``, or the one this Python imports.
+def find_tree(path=None, project='nova'):
+    """The nova (or ``project``) at ``path``, or the one this Python imports.
 
-    Raises ``NovaNotFound`` without a ``nova`` package there,
+    Raises ``NovaNotFound`` without the project's package there,
     ``NovaVersionUnknown`` when its version cannot be read and
-    ``UnsupportedNovaVersion`` unless it is ``NOVA_VERSION``.
+    ``UnsupportedNovaVersion`` unless it is the one in ``PROJECTS``.
     """
-    root = os.path.abspath(path or _default_root())
-    if not os.path.isdir(os.path.join(root, 'nova')):
-        raise exception.NovaNotFound(path=root)
+    root = os.path.abspath(path or _default_root(project))
+    if not os.path.isdir(os.path.join(root, project)):
+        raise exception.NovaNotFound(project=project, path=root)
     installed = not any(os.path.exists(os.path.join(root, name))
                         for name in ('setup.cfg', 'pyproject.toml'))
     if installed:
-        dist_info, version = _installed_distribution(root)
+        dist_info, version = _installed_distribution(root, project)
         entry_points_file = os.path.join(dist_info, 'entry_points.txt')
     else:
-        version = _source_version(root)
+        version = _source_version(root, project)
         entry_points_file = os.path.join(
-            root, 'nova.egg-info', 'entry_points.txt')
+            root, _egg_info(project), 'entry_points.txt')
         if not os.path.exists(entry_points_file):
             entry_points_file = None
-    if version != NOVA_VERSION:
+    supported = PROJECTS[project].version
+    if version != supported:
         raise exception.UnsupportedNovaVersion(
-            version=version, path=root, supported=NOVA_VERSION)
-    return NovaTree(root, installed, version, entry_points_file)
+            project=project, version=version, path=root, supported=supported)
+    return NovaTree(root, installed, version, entry_points_file, project)
 
 
 def _applicable(tree, diff):
     """Whether ``diff`` is for a file ``tree`` has (or can have)."""
     if not tree.installed:
         return True
-    if not diff.path.startswith('nova/'):
+    if not diff.path.startswith(tree.project + '/'):
         return False
     target = os.path.join(tree.root, diff.path)
     return os.path.exists(os.path.dirname(target) if diff.creates
@@ -391,8 +417,14 @@ def _without_entry_points(text):
 
 
 def _entry_points_state(tree, series):
-    """(whether the marked block is there, the file's text, the block)."""
-    if tree.entry_points_file is None:
+    """(whether the marked block is there, the file's text, the block).
+
+    All None when there is no metadata to keep in step: no file, or no
+    entry point in the series.
+    """
+    if tree.entry_points_file is None or not any(
+            diff.path == 'pyproject.toml'
+            for patch in series for diff in patch.diffs):
         return None, None, None
     with open(tree.entry_points_file) as f:
         text = f.read()

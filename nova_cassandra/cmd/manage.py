@@ -10,7 +10,8 @@
       [--backend cassandra|mysql]
   nova-cassandra-manage [--config-file nova.conf] claims reap --older-than S \
       [--backend cassandra|mysql]
-  nova-cassandra-manage patches check|apply|revert [--nova-path PATH]
+  nova-cassandra-manage patches check|apply|revert [--nova-path PATH] \
+      [--project nova|placement]
 
 Options come from nova's configuration files (``[cassandra]``).  Errors are
 one line on stderr and a non-zero exit: 1 for a cluster or schema problem
@@ -174,8 +175,9 @@ PATCHES_ACTIONS = {
 def patches():
     """Check, apply or revert the patch series on a nova tree."""
     _, func, if_true, if_false = PATCHES_ACTIONS[CONF.category.action]
-    tree = patches_mod.find_tree(CONF.category.nova_path)
-    done = func(tree, patches_mod.read_series())
+    project = CONF.category.project
+    tree = patches_mod.find_tree(CONF.category.nova_path, project)
+    done = func(tree, patches_mod.read_series(project=project))
     print((if_true if done else if_false) % tree.describe())
 
 
@@ -240,8 +242,13 @@ def add_command_parsers(subparsers):
         action = actions.add_parser(name, help=help_text)
         action.add_argument(
             '--nova-path',
-            help='Directory holding the nova package: a source tree or '
-                 "site-packages (default: this Python's nova).")
+            help='Directory holding the nova (or --project) package: a '
+                 "source tree or site-packages (default: this Python's).")
+        action.add_argument(
+            '--project', choices=sorted(patches_mod.PROJECTS),
+            default='nova',
+            help="The series to use: nova's extension points (patches/) "
+                 "or placement's allocation retry fix (patches/placement/).")
         action.set_defaults(func=patches)
 
 

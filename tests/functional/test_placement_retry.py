@@ -1,11 +1,15 @@
-"""Placement 16.0.0's allocation retry over-commits a provider on MariaDB.
+"""Placement 16.0.0's allocation retry, stock and with patches/placement/.
 
 ``placement_race.py`` races two allocation writes for a provider with room
 for one of them, deterministically: the first is held after its first usage
 read until the second has committed. It runs in a child process, on a
 database of its own on the stack's MariaDB, with a copy of this
-environment's placement first on ``sys.path``.
+environment's placement first on ``sys.path``: the series reverted from the
+copy (stock 16.0.0, which over-commits) or applied to it, as
+``nova-cassandra-manage patches apply --project placement`` applies it.
 """
+
+import glob
 
 import json
 import os
@@ -19,6 +23,7 @@ import placement
 import sqlalchemy as sa
 from sqlalchemy import pool
 
+from nova_cassandra import patches
 from tests.functional import base
 
 RACE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -49,18 +54,30 @@ class PlacementDatabase(fixtures.Fixture):
             connection.execute(sa.text('DROP DATABASE IF EXISTS %s' % name))
 
 
-def _placement_copy(dest):
-    """Copy this environment's placement package into ``dest``."""
+def _placement_copy(dest, patched):
+    """``dest``, with this environment's placement copied in.
+
+    placement's series is applied to the copy if ``patched``, else reverted.
+    """
     package = os.path.dirname(placement.__file__)
-    shutil.copytree(package, os.path.join(dest, 'placement'),
-                    ignore=shutil.ignore_patterns('__pycache__'))
+    dist_info, = glob.glob(os.path.join(
+        os.path.dirname(package), 'openstack_placement-%s.dist-info'
+        % patches.PLACEMENT_VERSION))
+    for path in (package, dist_info):
+        shutil.copytree(path, os.path.join(dest, os.path.basename(path)),
+                        ignore=shutil.ignore_patterns('__pycache__'))
+    tree = patches.find_tree(dest, 'placement')
+    series = patches.read_series(project='placement')
+    (patches.apply if patched else patches.revert)(tree, series)
     return dest
 
 
 class TestPlacementRetry(base.TestCase):
 
-    def _race(self, placement_root):
-        """The race's outcome with the placement in ``placement_root``."""
+    def _race(self, patched):
+        """The race's outcome on placement, ``patched`` or not."""
+        placement_root = _placement_copy(
+            self.useFixture(fixtures.TempDir()).path, patched)
         database = self.useFixture(PlacementDatabase())
         result = subprocess.run(
             [sys.executable, RACE, database.url], capture_output=True,
@@ -71,7 +88,12 @@ class TestPlacementRetry(base.TestCase):
         return json.loads(result.stdout.splitlines()[-1])
 
     def test_stock_placement_overcommits(self):
-        root = _placement_copy(self.useFixture(fixtures.TempDir()).path)
         self.assertEqual(
             {'first': 204, 'second': 204, 'used': 2, 'capacity': 1},
-            self._race(root))
+            self._race(patched=False))
+
+    def test_patched_placement_refuses_the_retry(self):
+        # The first writer's retry sees the second's allocation.
+        self.assertEqual(
+            {'first': 409, 'second': 204, 'used': 1, 'capacity': 1},
+            self._race(patched=True))

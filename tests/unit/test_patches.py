@@ -166,7 +166,7 @@ class TestFindTree(PatchesTestCase):
 
     def test_source_tree(self):
         tree = patches.find_tree(self.source)
-        self.assertEqual((self.source, False, '34.0.0', None), tree)
+        self.assertEqual((self.source, False, '34.0.0', None, 'nova'), tree)
 
     def test_source_tree_version_from_setup_cfg(self):
         os.remove(os.path.join(self.source, 'PKG-INFO'))
@@ -181,8 +181,8 @@ class TestFindTree(PatchesTestCase):
     def test_installed(self):
         tree = patches.find_tree(self.installed)
         self.assertEqual((self.installed, True, '34.0.0', os.path.join(
-            self.installed, 'nova-34.0.0.dist-info', 'entry_points.txt')),
-            tree)
+            self.installed, 'nova-34.0.0.dist-info', 'entry_points.txt'),
+            'nova'), tree)
 
     def test_installed_without_distribution(self):
         shutil.rmtree(os.path.join(self.installed, 'nova-34.0.0.dist-info'))
@@ -360,6 +360,51 @@ class TestManagePatches(PatchesTestCase):
             ['ERROR: nova 35.0.0 in %s is not supported: the patch series '
              'is for nova 34.0.0.' % self.installed],
             self.stderr.getvalue().splitlines())
+
+
+class TestPlacement(PatchesTestCase):
+    """placement's series, from patches/placement/, on an installed one."""
+
+    def setUp(self):
+        super().setUp()
+        _write(self.patches_dir, {
+            'placement/series': '0001-p.patch\n',
+            'placement/0001-p.patch': PATCH_1.split(
+                'diff --git a/pyproject.toml')[0].replace(
+                    'nova/', 'placement/')})
+        _write(self.installed, {
+            'openstack_placement-16.0.0.dist-info/METADATA':
+                'Metadata-Version: 2.1\nName: openstack-placement\n'
+                'Version: 16.0.0\n',
+            'openstack_placement-16.0.0.dist-info/entry_points.txt':
+                ENTRY_POINTS,
+            'placement/manager.py': MANAGER})
+
+    def test_apply_revert(self):
+        tree = patches.find_tree(self.installed, 'placement')
+        series = patches.read_series(project='placement')
+        self.assertEqual('placement 16.0.0 (installed) at %s' % self.installed,
+                         tree.describe())
+        self.assertTrue(patches.apply(tree, series))
+        self.assertTrue(patches.check(tree, series))
+        files = _read_tree(self.installed)
+        self.assertIn('os.pathsep', files['placement/manager.py'])
+        self.assertEqual(MANAGER, files['nova/manager.py'])
+        self.assertEqual(ENTRY_POINTS, files[
+            'openstack_placement-16.0.0.dist-info/entry_points.txt'])
+        self.assertTrue(patches.revert(tree, series))
+        self.assertEqual(MANAGER, _read_tree(self.installed)[
+            'placement/manager.py'])
+
+    def test_nova_version_refused(self):
+        _write(self.installed, {
+            'openstack_placement-16.0.0.dist-info/METADATA':
+                'Name: openstack-placement\nVersion: 34.0.0\n'})
+        e = self.assertRaises(exception.UnsupportedNovaVersion,
+                              patches.find_tree, self.installed, 'placement')
+        self.assertEqual(
+            'placement 34.0.0 in %s is not supported: the patch series is '
+            'for placement 16.0.0.' % self.installed, str(e))
 
 
 class TestShippedPatchesDir(testtools.TestCase):
