@@ -16,19 +16,22 @@ import sys
 from gunicorn.app import base
 
 
-class _NovaAPI(base.BaseApplication):
+class Gunicorn(base.BaseApplication):
+    """gunicorn with ``options``, serving what ``load()`` returns."""
 
-    def __init__(self, options):
+    def __init__(self, options, load):
         self.options = options
+        self.load = load
         super().__init__()
 
     def load_config(self):
         for name, value in self.options.items():
             self.cfg.set(name, value)
 
-    def load(self):
-        from nova.wsgi import osapi_compute
-        return osapi_compute.application
+
+def _osapi_compute():
+    from nova.wsgi import osapi_compute
+    return osapi_compute.application
 
 
 def main():
@@ -40,7 +43,8 @@ def main():
     os.environ['OS_NOVA_CONFIG_FILES'] = ';'.join(
         [paste] + [os.path.abspath(path) for path in args.config_file])
     sys.argv = sys.argv[:1]
-    _NovaAPI({'bind': args.bind, 'workers': 1, 'threads': 4}).run()
+    Gunicorn({'bind': args.bind, 'workers': 1, 'threads': 4},
+             _osapi_compute).run()
 
 
 if __name__ == '__main__':

@@ -14,9 +14,8 @@ import argparse
 import os
 import sys
 
-from gunicorn.app import base
-
 from nova_cassandra.experiment import end_to_end
+from nova_cassandra.experiment import nova_api
 from nova_cassandra.experiment import processes
 
 # As tools/lib/openstack starts the stack's placement.
@@ -54,23 +53,12 @@ class Server(processes.ProcessGroup):
         return {'placement': {'endpoint_override': self.url}}
 
 
-class _PlacementAPI(base.BaseApplication):
+def _placement(config_files):
+    from placement import wsgi
 
-    def __init__(self, options, config_files):
-        self.options = options
-        self.config_files = config_files
-        super().__init__()
-
-    def load_config(self):
-        for name, value in self.options.items():
-            self.cfg.set(name, value)
-
-    def load(self):
-        from placement import wsgi
-
-        wsgi._get_config_files = lambda env=None: self.config_files
-        from placement.wsgi import api
-        return api.application
+    wsgi._get_config_files = lambda env=None: config_files
+    from placement.wsgi import api
+    return api.application
 
 
 def main():
@@ -78,8 +66,9 @@ def main():
     parser.add_argument('--bind', required=True)
     parser.add_argument('--config-file', action='append', required=True)
     args = parser.parse_args()
-    _PlacementAPI({'bind': args.bind, 'workers': WORKERS},
-                  [os.path.abspath(path) for path in args.config_file]).run()
+    config_files = [os.path.abspath(path) for path in args.config_file]
+    nova_api.Gunicorn({'bind': args.bind, 'workers': WORKERS},
+                      lambda: _placement(config_files)).run()
 
 
 if __name__ == '__main__':
