@@ -225,6 +225,22 @@ def find_tree(path=None, project='nova'):
     return NovaTree(root, installed, version, entry_points_file, project)
 
 
+def copy_installed(dest, project='nova'):
+    """Copy the ``project`` this Python imports into ``dest``; its tree.
+
+    The package and its dist-info are copied (compiled files left out), so
+    that a series can be applied to the copy and the copy imported from
+    ``dest`` instead, leaving the environment's own untouched.
+    """
+    root = _default_root(project)
+    dist_info, _ = _installed_distribution(root, project)
+    for path in (os.path.join(root, project), dist_info):
+        shutil.copytree(path, os.path.join(dest, os.path.basename(path)),
+                        ignore=shutil.ignore_patterns('__pycache__'),
+                        dirs_exist_ok=True)
+    return find_tree(dest, project)
+
+
 def _applicable(tree, diff):
     """Whether ``diff`` is for a file ``tree`` has (or can have)."""
     if not tree.installed:

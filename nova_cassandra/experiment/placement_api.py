@@ -1,11 +1,13 @@
 """A placement API of a set-up's own, on the stack's placement database.
 
   python -m nova_cassandra.experiment.placement_api --bind 127.0.0.1:PORT \
-      --config-file placement.conf [--config-file ...]
+      [--placement-path DIR] --config-file placement.conf [--config-file ...]
 
-For a set-up that tunes placement's own options (``stock-tuned``): the
-stack's ``placement.conf`` with the set-up's overrides, served by gunicorn
-with as many workers as the stack's placement has.  placement reads one
+For a set-up that tunes placement's own options (``stock-tuned``) or runs
+placement patched with ``patches/placement/`` (``stock-fixed``, the
+placement package imported from DIR): the stack's ``placement.conf`` with
+the set-up's overrides, served by gunicorn with as many workers as the
+stack's placement has.  placement reads one
 ``placement.conf`` from ``OS_PLACEMENT_CONFIG_DIR``; here it reads the files
 given instead.
 """
@@ -32,13 +34,15 @@ def stack_conf(nova_config_files):
 class Server(processes.ProcessGroup):
     """The stack's placement with ``overrides``, on a port of its own."""
 
-    def __init__(self, nova_config_files, overrides, run_dir):
+    def __init__(self, nova_config_files, overrides, run_dir,
+                 placement_path=None):
         super().__init__()
         self.url = 'http://127.0.0.1:%d' % end_to_end.free_port()
         self.process = processes.Process(
             'placement-api',
             [sys.executable, '-m', __name__,
-             '--bind', self.url.split('//')[1]],
+             '--bind', self.url.split('//')[1]] +
+            (['--placement-path', placement_path] if placement_path else []),
             [stack_conf(nova_config_files)], overrides, run_dir)
 
     def start_all(self, timeout):
@@ -64,9 +68,12 @@ def _placement(config_files):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--bind', required=True)
+    parser.add_argument('--placement-path')
     parser.add_argument('--config-file', action='append', required=True)
     args = parser.parse_args()
     config_files = [os.path.abspath(path) for path in args.config_file]
+    if args.placement_path:
+        sys.path.insert(0, args.placement_path)
     nova_api.Gunicorn({'bind': args.bind, 'workers': WORKERS},
                       lambda: _placement(config_files)).run()
 

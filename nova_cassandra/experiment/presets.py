@@ -30,6 +30,8 @@ class Setup:
     # {group: {option: value}} over the stack's placement.conf: if any, the
     # set-up's services use a placement of their own (``placement_api``).
     placement_conf: dict = dataclasses.field(default_factory=dict)
+    # Whether that placement of its own has patches/placement/ applied.
+    placement_patched: bool = False
 
     def unknown_options(self, conf):
         """``[group] option`` names ``conf`` (nova's CONF) does not know."""
@@ -115,6 +117,9 @@ SETUPS = (
               'max_placement_results': MAX_CANDIDATES}},
           placement_conf={'placement': {
               'allocation_conflict_retry_count': 1}}),
+    # Stock with placement's allocation retry fixed (patches/placement/).
+    Setup('stock-fixed', 'stock, placement patched: each allocation retry '
+          'in a transaction of its own', placement_patched=True),
     _cassandra('cassandra', 'sync',
                'CassandraHostManager, LWT claims, then placement (sync)'),
     _cassandra('cassandra-async', 'async',

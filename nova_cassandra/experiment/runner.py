@@ -36,6 +36,7 @@ from nova_cassandra.experiment import schedulers as schedulers_mod
 from nova_cassandra.experiment import stats
 from nova_cassandra.experiment import workload
 from nova_cassandra import nova_db
+from nova_cassandra import patches
 from nova_cassandra.store import session as session_mod
 
 LOG = logging.getLogger(__name__)
@@ -63,7 +64,8 @@ def availability(setups, conf):
             'nova lacks %s (patch series not applied)' % ', '.join(unknown)
             if unknown else None)
         placement_conf = placement_api.stack_conf(conf.config_file)
-        if setup.placement_conf and not os.path.exists(placement_conf):
+        if ((setup.placement_conf or setup.placement_patched)
+                and not os.path.exists(placement_conf)):
             found[setup.name] = 'no %s to tune' % placement_conf
         for service in setup.services:
             if found[setup.name] is None:
@@ -120,11 +122,17 @@ class Experiment:
         placement's endpoint); ``pids`` roots that placement's processes.
         """
         setup = mysql_state.bind(setup, self.conf)
-        if not setup.placement_conf:
+        if not (setup.placement_conf or setup.placement_patched):
             yield setup, set()
             return
+        placement_path = None
+        if setup.placement_patched:
+            placement_path = os.path.join(run_dir, 'placement')
+            patches.apply(patches.copy_installed(placement_path, 'placement'),
+                          patches.read_series(project='placement'))
         server = placement_api.Server(self.conf.config_file,
-                                      setup.placement_conf, run_dir)
+                                      setup.placement_conf, run_dir,
+                                      placement_path)
         try:
             server.start_all(READY_TIMEOUT)
             yield dataclasses.replace(

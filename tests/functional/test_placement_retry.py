@@ -9,17 +9,13 @@ copy (stock 16.0.0, which over-commits) or applied to it, as
 ``nova-cassandra-manage patches apply --project placement`` applies it.
 """
 
-import glob
-
 import json
 import os
-import shutil
 import subprocess
 import sys
 import uuid
 
 import fixtures
-import placement
 import sqlalchemy as sa
 from sqlalchemy import pool
 
@@ -59,14 +55,7 @@ def _placement_copy(dest, patched):
 
     placement's series is applied to the copy if ``patched``, else reverted.
     """
-    package = os.path.dirname(placement.__file__)
-    dist_info, = glob.glob(os.path.join(
-        os.path.dirname(package), 'openstack_placement-%s.dist-info'
-        % patches.PLACEMENT_VERSION))
-    for path in (package, dist_info):
-        shutil.copytree(path, os.path.join(dest, os.path.basename(path)),
-                        ignore=shutil.ignore_patterns('__pycache__'))
-    tree = patches.find_tree(dest, 'placement')
+    tree = patches.copy_installed(dest, 'placement')
     series = patches.read_series(project='placement')
     (patches.apply if patched else patches.revert)(tree, series)
     return dest

@@ -1,3 +1,5 @@
+import dataclasses
+
 from oslo_config import cfg
 import testtools
 
@@ -40,6 +42,14 @@ class TestSetup(testtools.TestCase):
         self.assertEqual({'placement': {
             'allocation_conflict_retry_count': 1}}, tuned.placement_conf)
         self.assertEqual((), tuned.services)
+
+    def test_stock_fixed_is_stock_on_patched_placement(self):
+        stock, = [s for s in presets.SETUPS if s.name == 'stock']
+        fixed, = [s for s in presets.SETUPS if s.name == 'stock-fixed']
+        self.assertEqual(
+            dataclasses.replace(stock, name='stock-fixed',
+                                description=fixed.description,
+                                placement_patched=True), fixed)
 
     def test_stream_claims_outlive_every_run(self):
         # Nothing builds what the experiment places: a claim that expired
