@@ -154,8 +154,8 @@ class Preset:
 
 
 PRESETS = {
-    # In CI (tests/functional/test_experiment.py): about 3 minutes for
-    # stock and cassandra on 2 cores.
+    # In CI (tests/functional/test_experiment.py): about 9 minutes for
+    # stock, stock-tuned and cassandra on 2 cores.
     'smoke': Preset('smoke', hosts=(50,), schedulers=(1, 2), requests=60,
                     concurrency=8),
     'quick': Preset('quick', hosts=(50,), schedulers=(1, 2), requests=300),

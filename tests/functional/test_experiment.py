@@ -1,7 +1,8 @@
-"""The scheduler experiment's ``smoke`` preset: stock nova and nova-cassandra.
+"""The scheduler experiment's ``smoke`` preset: stock nova, stock tuned, and
+nova-cassandra.
 
-The same seeded stream goes through real nova-scheduler processes for both
-set-ups.  nova-cassandra must never over-commit (checked in Cassandra and in
+The same seeded stream goes through real nova-scheduler processes for each
+set-up.  nova-cassandra must never over-commit (checked in Cassandra and in
 placement).  Stock nova's figures are what the experiment measures, races
 included: its violations are reported, not asserted away.
 """
@@ -43,9 +44,9 @@ class TestExperiment(base.TestCase):
         self.assertEqual(200, result['operations']['update_lwt']['count'])
         self.assertIn('update_lwt', output)
 
-    def test_smoke_preset_runs_both_setups(self):
+    def test_smoke_preset_runs_every_setup(self):
         process = self._experiment('--preset', 'smoke',
-                                   '--setups', 'stock,cassandra')
+                                   '--setups', 'stock,stock-tuned,cassandra')
         try:
             output, _ = process.communicate(timeout=RUN_TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -59,8 +60,9 @@ class TestExperiment(base.TestCase):
             result = json.load(f)
         runs = {(run['setup'], run['schedulers']): run
                 for run in result['runs']}
-        self.assertEqual({('stock', 1), ('stock', 2), ('cassandra', 1),
-                          ('cassandra', 2)}, set(runs), output)
+        self.assertEqual({(name, k) for k in (1, 2) for name in
+                          ('stock', 'stock-tuned', 'cassandra')},
+                         set(runs), output)
         for (name, _), run in runs.items():
             self.assertTrue(result['setups'][name]['available'])
             self.assertEqual(50, run['hosts'])
@@ -75,6 +77,18 @@ class TestExperiment(base.TestCase):
             self.assertGreater(run['novalidhost_expected'], 0)
             self.assertGreater(run['placed'], run['requests'] // 2, output)
             self.assertGreater(run['cpu_ms']['schedulers'], 0)
+            # The box's busy time covers what the groups used.
+            self.assertGreaterEqual(run['cpu_busy_ms'],
+                                    0.9 * sum(run['cpu_ms'].values()))
+            self.assertLessEqual(0, run['cpu_unaccounted_share'])
+            self.assertLess(run['cpu_unaccounted_share'], 1)
+        # stock-tuned's own placement served its claims, counted as
+        # placement's CPU.
+        for k in (1, 2):
+            self.assertGreater(runs['stock-tuned', k]['cpu_ms']['placement'],
+                               0)
+            # Stock nova counts nothing of nova-cassandra's.
+            self.assertEqual({}, runs['stock', k]['counters'])
         # The records kept as the run went: the same as the final ones.
         with open(os.path.join(self.output_dir, 'run-smoke',
                                'runs.jsonl')) as f:
@@ -87,10 +101,19 @@ class TestExperiment(base.TestCase):
             self.assertEqual(0, cassandra['missing_allocations'], output)
             self.assertEqual(0, cassandra['novalidhost_false'], output)
             self.assertGreater(cassandra['cpu_ms']['cassandra'], 0)
+            # Its schedulers' counters: a claim per placement at least.
+            self.assertGreaterEqual(cassandra['counters']['claims'],
+                                    cassandra['placed'])
+            self.assertEqual(
+                round(cassandra['counters']['claims'] / 60, 2),
+                cassandra['per_request']['claims'])
             self.assertIn('cassandra / stock at 50 hosts, K=%d' % k, output)
+            self.assertIn('cassandra / stock-tuned at 50 hosts, K=%d' % k,
+                          output)
         # Then each set-up booted and deleted servers through nova-api.
         passes = {p['setup']: p for p in result['end_to_end']}
-        self.assertEqual({'stock', 'cassandra'}, set(passes), output)
+        self.assertEqual({'stock', 'stock-tuned', 'cassandra'}, set(passes),
+                         output)
         for name, e2e in passes.items():
             self.assertEqual(20, e2e['servers'])
             self.assertEqual(0, e2e['errors'], e2e['first_errors'])
@@ -105,7 +128,7 @@ class TestExperiment(base.TestCase):
         self.assertEqual([], cassandra['store_offenders'], output)
         self.assertEqual(0, cassandra['leaked_claims'], output)
         self.assertIn('End to end through nova-api', output)
-        # The progress bar: in a log, a line per tenth of each of 4 runs.
-        self.assertEqual(40, output.count('/60 requests, '), output)
+        # The progress bar: in a log, a line per tenth of each of 6 runs.
+        self.assertEqual(60, output.count('/60 requests, '), output)
         self.assertTrue(os.path.exists(
             os.path.join(self.output_dir, 'experiment-smoke.png')))
