@@ -11,6 +11,7 @@ import dataclasses
 
 from oslo_config import cfg
 
+from nova_cassandra.conf import cassandra as cassandra_conf
 from nova_cassandra.experiment import cassandra_state
 from nova_cassandra.store import backends
 
@@ -52,9 +53,10 @@ class Setup:
 # Seconds; longer than any preset's run (``Preset.run_timeout``).
 CLAIM_TTL = 3600
 # The most candidates the plugin's claims driver hands nova per request
-# (the coming ``[cassandra] max_candidates``); ``stock-tuned`` asks
+# by default (``[cassandra] max_candidates``); ``stock-tuned`` asks
 # placement for as many.
-MAX_CANDIDATES = 50
+MAX_CANDIDATES = {opt.dest: opt.default for opt in
+                  cassandra_conf.scheduler_opts}['max_candidates']
 
 
 def _plugin(name, backend, store_conf, placement_allocations,

@@ -36,9 +36,8 @@ class TestSetup(testtools.TestCase):
                                 group='scheduler')
         tuned, = [s for s in presets.SETUPS if s.name == 'stock-tuned']
         self.assertEqual([], tuned.unknown_options(self.conf))
-        self.assertEqual({'scheduler': {
-            'max_placement_results': presets.MAX_CANDIDATES}},
-            tuned.scheduler_conf)
+        self.assertEqual({'scheduler': {'max_placement_results': 50}},
+                         tuned.scheduler_conf)
         self.assertEqual({'placement': {
             'allocation_conflict_retry_count': 1}}, tuned.placement_conf)
         self.assertEqual((), tuned.services)
