@@ -8,7 +8,9 @@ Enabled in nova-compute's nova.conf with::
 The ResourceTracker calls ``changed`` after every change it persists
 (instance claims, aborts, move claims and their drops, usage updates, the
 periodic audit and start-up), inside its lock, so nodes are published in
-the order their state changed.
+the order their state changed.  The hook only builds the node's record and
+hands it to the process's publisher (see ``publisher``), which writes it
+from a thread of its own: nothing under the lock waits on the store.
 """
 
 import uuid
@@ -38,8 +40,7 @@ class CassandraHostStateHook:
     backend = backends.CASSANDRA
 
     def __init__(self):
-        self._publisher = publisher.Publisher(
-            self.backend.hosts.get_store, self.backend.unavailable)
+        self._publisher = publisher.for_backend(self.backend)
 
     def changed(self, context, tracker, compute_node, change, instance=None):
         """Publish ``compute_node``'s state after ``change``."""

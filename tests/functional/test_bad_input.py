@@ -368,9 +368,11 @@ class TestStoresWithOddInput(StoredState):
         hook = publisher.Publisher(lambda: self.hosts)
         self.assertRaises(exception.InvalidHostRecord, hook.publish,
                           _record(capacity={'VCPU': -1}))
+        self.addCleanup(hook.stop, 10)
         record = _record()
         self.addCleanup(self._delete, record.node_uuid)
         hook.publish(record)
+        self.assertTrue(hook.wait_published(10))
         self.assertEqual(1, self.hosts.get(record.node_uuid,
                                            latest=True).generation)
 

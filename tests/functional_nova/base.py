@@ -10,6 +10,8 @@ the stack's real Cassandra, in a keyspace of the test's own.
 import fixtures
 from nova.tests.functional import integrated_helpers
 
+from nova_cassandra.compute import publisher
+from nova_cassandra.store import backends
 from nova_cassandra.store import claims as claims_store
 from nova_cassandra.store import hosts
 from tests.functional import base
@@ -29,6 +31,9 @@ class CassandraIntegratedTestBase(integrated_helpers._IntegratedTestBase):
             'nova_cassandra.store.hosts._STORE', None))
         self.addCleanup(lambda: hosts._STORE and
                         hosts._STORE.session.cluster.shutdown())
+        # What the computes had not written yet must not reach the next
+        # test's keyspace.
+        self.addCleanup(publisher.stop_all, 10)
         self.flags(keyspace=self.ks.keyspace, group='cassandra',
                    **self.CASSANDRA_FLAGS)
         self.flags(host_manager='cassandra', claims_driver='cassandra',
@@ -42,3 +47,8 @@ class CassandraIntegratedTestBase(integrated_helpers._IntegratedTestBase):
                                               self.ks.keyspace)
         self.flavor = self._create_flavor(vcpu=1, memory_mb=512, disk=1,
                                           ephemeral=0)
+
+    def _published(self, timeout=10):
+        """Wait until the computes' hook wrote what it was given."""
+        self.assertTrue(publisher.for_backend(
+            backends.CASSANDRA).wait_published(timeout))

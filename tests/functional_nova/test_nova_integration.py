@@ -46,6 +46,7 @@ class TestNovaWithCassandra(nova_base.CassandraIntegratedTestBase):
 
     def _record(self, host='compute'):
         """The host row of ``host``'s only node, read at quorum."""
+        self._published()
         [node] = [r.node_uuid for r in self.store.list() if r.host == host]
         return self.store.get(node, latest=True)
 
@@ -105,10 +106,12 @@ class TestNovaWithCassandra(nova_base.CassandraIntegratedTestBase):
         self.assertEqual(2, self._host_state().vcpus_used)
 
     def _open_claims(self):
+        self._published()
         return [(u.record.host, str(c.consumer_uuid))
                 for u in self.claims.all_usage() for c in u.claims]
 
     def _used_vcpus(self):
+        self._published()
         return {r.host: r.used['VCPU'] for r in self.store.list()}
 
     def _migrated(self):
@@ -188,6 +191,7 @@ class TestNovaWithCassandra(nova_base.CassandraIntegratedTestBase):
                                      ephemeral=0)
         server = self._create_server(flavor_id=bigger, networks='none')
         self._create_server(flavor_id=self.flavor, networks='none')
+        self._published()
         ctxt = nova_context.get_admin_context()
         spec = objects.RequestSpec.get_by_instance_uuid(ctxt, server['id'])
 

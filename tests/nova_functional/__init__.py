@@ -24,6 +24,7 @@ import fixtures
 from nova import test as nova_test
 import testtools
 
+from nova_cassandra.compute import publisher
 from nova_cassandra.store import hosts as hosts_store
 from nova_cassandra.store.sql import database as sql_database
 from tests.functional import base
@@ -86,6 +87,9 @@ _STORES = {'cassandra': _cassandra_store, 'mysql': _mysql_store}
 def switch_on(test, store=STORE):
     """Give ``test`` a store of its own and point nova's services at it."""
     _STORES[store](test)
+    # What the computes had not written yet must not reach the next
+    # test's store.
+    test.addCleanup(publisher.stop_all, 10)
     test.flags(host_manager=store, claims_driver=store, group='scheduler')
     test.flags(resource_tracker_hooks=[store], group='compute')
     test.flags(servicegroup_report_hooks=[store])
