@@ -42,6 +42,8 @@ class HostView:
         # Change ids read, kept while a read may return them again.
         self._seen = {}
         self._read_from = None
+        # The store (connection, keyspace) the view was read from, when.
+        self._loaded_from = None
         self._loaded_at = None
 
     def refresh(self):
@@ -54,7 +56,7 @@ class HostView:
             store = self.backend.claims.get_store()
             now = time.time()
             interval = CONF[self.backend.group].host_view_reload_interval
-            if (store.changes is None or self._loaded_at is None
+            if (store.changes is None or store is not self._loaded_from
                     or now - self._loaded_at >= interval):
                 self._load(store, now)
                 return
@@ -64,6 +66,11 @@ class HostView:
             for node_uuid in {node_uuid for _, node_uuid in fresh}:
                 self._reread(store, node_uuid)
             self._remember(fresh, now)
+
+    def expire(self):
+        """Make the next refresh read every node."""
+        with self._lock:
+            self._loaded_from = None
 
     def _load(self, store, now):
         # Changes logged before the full read are in it: mark them seen.
@@ -76,7 +83,7 @@ class HostView:
         metrics.count('view_full_reads')
         self._nodes = nodes
         self._order = tuple(nodes)
-        self._loaded_at = now
+        self._loaded_from, self._loaded_at = store, now
 
     def _reread(self, store, node_uuid):
         metrics.count('view_rows_read')

@@ -50,15 +50,16 @@ class TestSchema(base.TestCase):
     def test_upgrade_from_version_1_keeps_host_rows(self):
         store = hosts.HostStore(self.ks.session, self.ks.keyspace)
         node = store.create(test_claims._node(4))
-        # What version 1 left: no heartbeat table.
-        self.ks.session.execute('DROP TABLE %s.compute_services'
-                                % self.ks.keyspace)
+        # What version 1 left: no heartbeat table, no changes log.
+        for table in ('compute_services', 'host_changes'):
+            self.ks.session.execute('DROP TABLE %s.%s'
+                                    % (self.ks.keyspace, table))
         self.ks.session.execute('DELETE FROM %s.schema_migrations '
-                                'WHERE version = 2' % self.ks.keyspace)
+                                'WHERE version IN (2, 3)' % self.ks.keyspace)
         e = self.assertRaises(exception.SchemaVersionMismatch, schema.check,
                               self.ks.session, self.ks.keyspace)
         self.assertIn('db sync', str(e))
-        self.assertEqual([2], self._sync())
+        self.assertEqual([2, 3], self._sync())
         schema.check(self.ks.session, self.ks.keyspace)
         self.assertEqual(node.capacity,
                          store.get(node.node_uuid, latest=True).capacity)

@@ -1,0 +1,84 @@
+"""A scheduler's host view kept current from the real changes log."""
+
+import dataclasses
+import time
+from unittest import mock
+import uuid
+
+from nova_cassandra.claims import cassandra_claim
+from nova_cassandra import metrics
+from nova_cassandra.scheduler import host_view
+from nova_cassandra.store import claims
+from nova_cassandra.store import hosts
+from tests.functional import base
+from tests.functional import test_claims
+
+ONE_VCPU = test_claims.ONE_VCPU
+
+
+class TestHostView(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.ks = self.useFixture(base.CassandraKeyspace())
+        self.hosts = hosts.HostStore(self.ks.session, self.ks.keyspace)
+        # Two schedulers: this test's view and another process's claims.
+        self.claims = claims.ClaimStore(self.ks.session, self.ks.keyspace)
+        self.other = claims.ClaimStore(self.ks.session, self.ks.keyspace)
+        self.nodes = [self.hosts.create(test_claims._node(2))
+                      for _ in range(3)]
+        backend = mock.Mock(group='cassandra')
+        backend.claims.get_store.return_value = self.claims
+        self.view = host_view.HostView(backend)
+        self.view.refresh()
+
+    def _until(self, seen):
+        """Refresh until ``seen()``: appends are not waited for."""
+        deadline = time.monotonic() + 10
+        while not seen():
+            self.assertLess(time.monotonic(), deadline,
+                            'the view never saw the change')
+            time.sleep(0.05)
+            self.view.refresh()
+
+    def _claims_on(self, node):
+        return [c.consumer_uuid for c in
+                self.view.get(node.node_uuid).claims]
+
+    def test_changes_reach_the_view_without_reading_every_node(self):
+        before = metrics.snapshot()
+        consumer = uuid.uuid4()
+        cassandra_claim.claim(self.other, self.nodes[0].node_uuid, consumer,
+                              ONE_VCPU, 60)
+        published = self.hosts.update(dataclasses.replace(
+            self.nodes[1], used={'VCPU': 2, 'MEMORY_MB': 0}))
+        self._until(lambda: self._claims_on(self.nodes[0]) == [consumer]
+                    and self.view.get(self.nodes[1].node_uuid).record
+                    .generation == published.generation)
+        self.assertEqual(2, self.view.get(
+            self.nodes[1].node_uuid).record.used['VCPU'])
+        after = metrics.snapshot()
+        self.assertEqual(before.get('view_full_reads'),
+                         after.get('view_full_reads'))
+        # The two nodes named, maybe read again after a later append.
+        self.assertLessEqual(after['view_rows_read']
+                             - before['view_rows_read'], 4)
+        self.other.release(self.nodes[0].node_uuid, consumer)
+        self._until(lambda: self._claims_on(self.nodes[0]) == [])
+
+    def test_a_stale_view_loses_the_compare_and_set_then_claims(self):
+        node = self.nodes[2].node_uuid
+        self.assertTrue(cassandra_claim.claim(self.other, node, uuid.uuid4(),
+                                              ONE_VCPU, 60))
+        # The view has not refreshed: its generation is one behind.
+        conflicts = metrics.snapshot().get('conflicts', 0)
+        self.assertTrue(cassandra_claim.claim(self.claims, node,
+                                              uuid.uuid4(), ONE_VCPU, 60,
+                                              self.view))
+        self.assertEqual(conflicts + 1, metrics.snapshot()['conflicts'])
+        # Both claims count; a third does not fit on two VCPUs.
+        self.assertEqual(2, len(self.view.get(node).claims))
+        self.assertFalse(cassandra_claim.claim(self.claims, node,
+                                               uuid.uuid4(), ONE_VCPU, 60,
+                                               self.view))
+        self.assertEqual(2, len(self.claims.node_usage(node).claims))
