@@ -70,7 +70,7 @@ cli_opts = [
                 help='Scheduler set-ups to run (scheduler presets only).'),
     cfg.ListOpt('hosts', item_type=cfg.types.Integer(min=1),
                 help='Fleet sizes to run, in place of the preset\'s '
-                     '(scheduler presets only).'),
+                     '(scheduler presets and reads).'),
     cfg.ListOpt('schedulers', item_type=cfg.types.Integer(min=1),
                 help='Scheduler counts (K) to run, in place of the '
                      'preset\'s (scheduler presets only).'),
@@ -193,15 +193,18 @@ def _run_reads():
     # CassandraHostManager reads the host rows written there.
     CONF.set_override('keyspace', CONF.scratch_keyspace, 'cassandra')
     started = _now()
+    parameters = dict(READS, host_counts=tuple(CONF.hosts or
+                                               READS['host_counts']))
     results = _in_scratch_keyspace(host_state_read.run,
-                                   READS['host_counts'], READS['requests'])
+                                   parameters['host_counts'],
+                                   parameters['requests'])
     operations = {'%(manager)s, %(hosts)d hosts' % r: r for r in results}
     json_path, png_path = report.output_paths(CONF.output_dir, CONF.preset)
-    print(report.table(operations))
-    print(report.read_ratios(results))
+    print(report.reads_table(results))
     report.write_json({'preset': CONF.preset, 'started_at': started,
                        'finished_at': _now(), 'cpus': os.cpu_count(),
-                       'parameters': READS, 'reads': results}, json_path)
+                       'parameters': parameters, 'reads': results},
+                      json_path)
     report.write_plot(operations, 'nova-cassandra %s: host state read per '
                       'scheduling request' % CONF.preset, png_path)
     print('wrote %s and %s' % (json_path, png_path))

@@ -161,16 +161,18 @@ def ratios(runs, baseline='stock'):
     return '\n'.join(lines)
 
 
-def read_ratios(results, baseline='HostManager'):
-    """Lines comparing each manager's mean read with ``baseline``'s."""
+def reads_table(results, baseline='HostManager'):
+    """The ``reads`` preset's figures, with CPU ratios to ``baseline``."""
     base = {r['hosts']: r for r in results if r['manager'] == baseline}
-    return '\n'.join(
-        '%s / %s at %d hosts: mean read x%.2f (%.1f vs %.1f ms)' % (
-            r['manager'], baseline, r['hosts'],
-            r['mean_ms'] / base[r['hosts']]['mean_ms'], r['mean_ms'],
-            base[r['hosts']]['mean_ms'])
-        for r in results
-        if r['manager'] != baseline and r['hosts'] in base)
+    rows = [('subject', 'hosts', 'p50 ms', 'p99 ms', 'CPU ms/request',
+             'rows read/request', 'CPU vs %s' % baseline)]
+    for r in results:
+        rows.append((r['manager'], str(r['hosts']), '%.2f' % r['p50_ms'],
+                     '%.2f' % r['p99_ms'], '%.2f' % r['cpu_ms'],
+                     '%.1f' % r['rows_per_request'],
+                     'x%.1f less' % (base[r['hosts']]['cpu_ms'] / r['cpu_ms'])
+                     if r['hosts'] in base and r['cpu_ms'] else '-'))
+    return _aligned(rows)
 
 
 # (header, value of a claims race figure) of the claims preset's table.

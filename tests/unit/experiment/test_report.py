@@ -60,16 +60,17 @@ class TestRunsReport(testtools.TestCase):
                          lines[1].split())
         self.assertEqual('', report.visibility_table(self.RUNS))
 
-    def test_read_ratios_against_stock_host_manager(self):
+    def test_reads_table_with_cpu_against_stock_host_manager(self):
+        figures = {'p50_ms': 1.0, 'p99_ms': 2.0, 'rows_per_request': 1.0}
         results = [
-            {'manager': 'HostManager', 'hosts': 100, 'mean_ms': 40.0},
-            {'manager': 'CassandraHostManager', 'hosts': 100,
-             'mean_ms': 10.0},
-            {'manager': 'CassandraHostManager', 'hosts': 1000,
-             'mean_ms': 50.0}]
-        self.assertEqual(
-            'CassandraHostManager / HostManager at 100 hosts: mean read '
-            'x0.25 (10.0 vs 40.0 ms)', report.read_ratios(results))
+            dict(figures, manager='HostManager', hosts=100, cpu_ms=40.0),
+            dict(figures, manager='nova-cassandra', hosts=100, cpu_ms=10.0),
+            dict(figures, manager='nova-cassandra', hosts=1000, cpu_ms=5.0)]
+        lines = report.reads_table(results).splitlines()
+        self.assertEqual(4, len(lines))
+        self.assertEqual('x4.0 less', lines[2].split(None, 6)[-1].strip())
+        # No stock figure at 1000 hosts: no ratio.
+        self.assertEqual('-', lines[3].split()[-1])
 
     def test_claims_table(self):
         latency = {'count': 10, 'p50_ms': 4.0, 'p99_ms': 9.5}
