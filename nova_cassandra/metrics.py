@@ -9,6 +9,9 @@ With ``[metrics] snapshot_dir`` set, a process that counts writes its
 counts there (``write_snapshot``) every ``snapshot_interval`` seconds from
 its first count on, and at a normal exit.  A forked child starts from zero
 with a file of its own, so the files of a service's processes add up.
+
+A histogram (``observe``) is counters too, one per bucket, so histograms
+add up across processes the same way; ``percentile`` reads one back.
 """
 
 import atexit
@@ -38,6 +41,40 @@ def count(name, amount=1):
         _COUNTS[name] += amount
     if _WRITER_PID != os.getpid():
         _start_writer()
+
+
+# Upper bounds of a histogram's buckets: 1 to ~10^6, 10 per decade.
+BUCKETS = tuple(round(10 ** (i / 10), 1) for i in range(61))
+_BUCKET = '%s_le_%s'
+
+
+def observe(name, value):
+    """Count ``value`` in the bucket of histogram ``name`` it falls in."""
+    bound = next((b for b in BUCKETS if value <= b), 'inf')
+    count(_BUCKET % (name, bound))
+
+
+def is_bucket(counter, name):
+    """Whether ``counter`` is a bucket of histogram ``name``."""
+    return counter.startswith(_BUCKET % (name, ''))
+
+
+def percentile(counts, name, share):
+    """The ``share`` (0 to 1) quantile of histogram ``name`` in ``counts``.
+
+    The upper bound of the bucket holding it; None if it counted nothing.
+    """
+    buckets = sorted(
+        (float(counter[len(_BUCKET % (name, '')):]), amount)
+        for counter, amount in counts.items()
+        if is_bucket(counter, name) and amount)
+    total = sum(amount for _, amount in buckets)
+    seen = 0
+    for bound, amount in buckets:
+        seen += amount
+        if seen >= share * total:
+            return bound
+    return None
 
 
 def snapshot():

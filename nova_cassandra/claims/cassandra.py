@@ -13,7 +13,8 @@ the request, more if nova's filters leave none of them (see
 ``candidates``).  A claim is a compare-and-set on the chosen node on the
 generation the view holds (see ``cassandra_claim``), then, as
 ``placement_allocations`` (``[cassandra]`` or ``[mysql_store]``) says, the
-same allocation in placement.
+same allocation in placement: before answering (``sync``) or by the
+process's background writer (``async``, see ``placement_mirror``).
 
 Host rows carry VCPU, MEMORY_MB and DISK_GB of the compute node itself; the
 query placement would run is applied to them with nova's aggregates (see
@@ -25,7 +26,6 @@ compare-and-set in the store, the whole allocation in placement.
 
 import uuid
 
-from futurist import ThreadPoolExecutor
 from nova import exception as nova_exception
 from nova.scheduler import claims
 from nova.scheduler.client import report
@@ -35,6 +35,7 @@ from oslo_log import log as logging
 from nova_cassandra.claims import candidates
 from nova_cassandra.claims import capacity
 from nova_cassandra.claims import cassandra_claim
+from nova_cassandra.claims import placement_mirror
 from nova_cassandra.claims import placement_query
 from nova_cassandra.compute import host_record
 from nova_cassandra import conf as nc_conf
@@ -55,7 +56,6 @@ class CassandraClaims:
     def __init__(self):
         self._store()  # refuse to start without the store
         self._conf = CONF[self.backend.group]
-        self._background = ThreadPoolExecutor(max_workers=4)
         self._placement = claims.PlacementClaims()
 
     def _store(self):
@@ -150,18 +150,23 @@ class CassandraClaims:
                                       uuid.UUID(instance_uuid))
                 return False
         elif mode == 'async':
-            self._background.submit(
-                self._placement.claim, context, host_state, spec_obj,
-                instance_uuid, alloc_req,
-                allocation_request_version=allocation_request_version)
+            # The user as nova's utils.claim_resources picks it.
+            user_id = spec_obj.user_id if 'user_id' in spec_obj else None
+            placement_mirror.get_mirror().submit(placement_mirror.Write(
+                instance_uuid,
+                {rp: {'resources': dict(alloc['resources'])}
+                 for rp, alloc in alloc_req['allocations'].items()},
+                spec_obj.project_id, user_id or context.user_id))
         return True
 
     def cleanup(self, context, instance_uuids):
         """Release the claims of ``instance_uuids`` (and their allocations).
 
         They are claims this scheduler took in the request it answers, so
-        its host view knows where they are.
+        its host view knows where they are.  Their writes still queued for
+        placement are dropped first, so the delete is the last word.
         """
+        placement_mirror.get_mirror().cancel(instance_uuids)
         cassandra_claim.release_all(
             self._store(), host_view.get_view(self.backend).nodes(),
             {uuid.UUID(u) for u in instance_uuids})

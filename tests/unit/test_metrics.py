@@ -58,3 +58,26 @@ class TestSnapshots(testtools.TestCase):
         os.waitpid(pid, 0)
         self.assertEqual({'test_forked': 1}, self._read(pid)['counts'])
         self.assertGreaterEqual(metrics.snapshot()['test_forked'], 5)
+
+
+class TestHistogram(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.MockPatchObject(
+            metrics, '_COUNTS', metrics.collections.Counter()))
+
+    def test_percentiles_of_histograms_added_across_processes(self):
+        for value in [0.5] * 50 + [3] * 49 + [1900]:
+            metrics.observe('lag', value)
+        other = {'lag_le_3.2': 100, 'lag_le_inf': 1, 'lagged': 7}
+        counts = metrics.snapshot()
+        added = {name: counts.get(name, 0) + other.get(name, 0)
+                 for name in set(counts) | set(other)}
+        self.assertEqual({'lag_le_1.0': 50, 'lag_le_3.2': 149,
+                          'lag_le_1995.3': 1, 'lag_le_inf': 1,
+                          'lagged': 7}, added)
+        self.assertEqual((1.0, 3.2, 1995.3, float('inf')),
+                         tuple(metrics.percentile(added, 'lag', share)
+                               for share in (0.2, 0.9, 0.995, 1)))
+        self.assertIsNone(metrics.percentile({'lagged': 7}, 'lag', 0.5))

@@ -210,6 +210,24 @@ class TestCassandraClaims(testtools.TestCase):
         self.assertTrue(self._claim())
         claim_resources.assert_not_called()
 
+    def test_async_hands_the_allocation_to_the_mirror(self):
+        cassandra.CONF.set_override('placement_allocations', 'async',
+                                    'cassandra')
+        self.patch(cassandra.cassandra_claim, 'claim',
+                   mock.Mock(return_value=True))
+        claim_resources = mock.Mock()
+        self.patch(utils, 'claim_resources', claim_resources)
+        mirror = mock.Mock()
+        self.patch(cassandra.placement_mirror, 'get_mirror', lambda: mirror)
+        self.spec.project_id, self.spec.user_id = 'project', 'user'
+        self.assertTrue(self._claim())
+        claim_resources.assert_not_called()
+        (write,), _ = mirror.submit.call_args
+        self.assertEqual(({str(NODE_B): {'resources': SMALL}}, 'project',
+                          'user'),
+                         (write.allocations, write.project_id,
+                          write.user_id))
+
     def test_cleanup_releases_the_consumers_claims_and_allocations(self):
         mine, other = uuid.uuid4(), uuid.uuid4()
         node_a, node_b = self.store.all_usage.return_value
@@ -218,7 +236,13 @@ class TestCassandraClaims(testtools.TestCase):
         node_b.claims = [claims_store.Claim(mine, SMALL, None)]
         # The request that took them loaded the scheduler's host view.
         host_view.get_view(self.driver.backend).refresh()
+        mirror = mock.Mock()
+        mirror.cancel.side_effect = lambda consumers: (
+            self.store.release.assert_not_called())
+        self.patch(cassandra.placement_mirror, 'get_mirror', lambda: mirror)
         self.driver.cleanup('ctx', [str(mine)])
+        # Its queued writes dropped before anything is released.
+        mirror.cancel.assert_called_once_with([str(mine)])
         self.assertEqual([mock.call(NODE_A, mine), mock.call(NODE_B, mine)],
                          self.store.release.call_args_list)
         self.placement.cleanup.assert_called_once_with('ctx', [str(mine)])
