@@ -1,7 +1,10 @@
 """Fixtures for tests against the real servers ``tools/stack.sh up`` starts."""
 
 import configparser
+import contextlib
 import os
+import signal
+import subprocess
 import uuid
 
 import fixtures
@@ -22,6 +25,8 @@ REPO_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
 NOVA_CONF = os.environ.get(
     'NOVA_CONF', os.path.join(REPO_DIR, '.work', 'etc', 'nova', 'nova.conf'))
 HOW_TO_START = 'start the stack with: bash tools/stack.sh up'
+CASSANDRA_PIDFILE = os.path.join(REPO_DIR, '.work', 'cassandra', 'node',
+                                 'cassandra.pid')
 
 
 def nova_conf():
@@ -46,6 +51,34 @@ def cassandra_keyspace_drop(keyspace):
         session.execute('DROP KEYSPACE IF EXISTS %s' % keyspace)
     finally:
         session.cluster.shutdown()
+
+
+@contextlib.contextmanager
+def cassandra_paused(longest=10):
+    """The stack's Cassandra node stalled (SIGSTOP) while the block runs.
+
+    Other tests and services share the node: it is resumed (SIGCONT) when
+    the block ends and, should this process hang or die, by a process of
+    its own after ``longest`` seconds.  Yields the node's pid.
+    """
+    with open(CASSANDRA_PIDFILE) as f:
+        pid = int(f.read())
+    guard = subprocess.Popen(
+        ['sh', '-c', 'sleep %d; kill -CONT %d' % (longest, pid)],
+        start_new_session=True)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield pid
+    finally:
+        os.kill(pid, signal.SIGCONT)
+        guard.kill()
+        guard.wait()
+
+
+def stopped(pid):
+    """True while process ``pid`` is stopped by a signal."""
+    with open('/proc/%d/stat' % pid) as f:
+        return f.read().rpartition(')')[2].split()[0] == 'T'
 
 
 class CassandraKeyspace(fixtures.Fixture):

@@ -42,6 +42,8 @@ class CassandraIntegratedTestBase(integrated_helpers._IntegratedTestBase):
         self.flags(servicegroup_report_hooks=['cassandra'])
         self.flags(track_instance_changes=False, group='filter_scheduler')
         super()._setup_services()
+        # Tests start from the state the computes published on start-up.
+        self._published()
         self.store = hosts.HostStore(self.ks.session, self.ks.keyspace)
         self.claims = claims_store.ClaimStore(self.ks.session,
                                               self.ks.keyspace)
