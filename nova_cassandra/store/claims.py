@@ -43,6 +43,9 @@ DELETE FROM {ks}.compute_nodes
 WHERE node_uuid = ? AND consumer_uuid = ?
 IF EXISTS"""
 
+# The coordinator's clock, which claims are stamped and expire by.
+_NOW = 'SELECT toTimestamp(now()) AS now FROM system.local'
+
 _PAGE_SIZE = 1000
 
 
@@ -104,6 +107,7 @@ class ClaimStore:
         self._all_usage = prepare(_ALL_USAGE, session_mod.WRITE)
         self._claim = prepare(_CLAIM, session_mod.WRITE)
         self._release = prepare(_RELEASE, session_mod.WRITE)
+        self._now = prepare(_NOW, session_mod.WRITE)
 
     def _execute(self, prepared, params=None):
         statement, profile = prepared
@@ -141,6 +145,10 @@ class ClaimStore:
                                          found=found)
         self.changes.append(node_uuid)
         return generation + 1
+
+    def now(self):
+        """The store's time (UTC): claims' ``claimed_at`` is on its clock."""
+        return self._execute(self._now).one().now
 
     def release(self, node_uuid, consumer_uuid):
         """Delete a claim; True if there was one."""

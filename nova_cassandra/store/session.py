@@ -121,6 +121,11 @@ def connect(conf):
         raise exception.CassandraUnavailable(
             contact_points=','.join(conf.contact_points), port=conf.port,
             reason=reason)
+    # Plain writes (heartbeats) are stamped by the coordinator's clock, as
+    # conditional ones are by their Paxos ballot: with the driver's
+    # default, this host's clock, a process whose clock is behind writes
+    # rows that lose to older ones.
+    session.use_client_timestamp = False
     LOG.debug('Connected to Cassandra cluster %s',
               cluster.metadata.cluster_name)
     return session

@@ -26,14 +26,24 @@ class TestClaimCommands(base.TestCase):
             node_uuid=uuid.uuid4(), host='compute1', nodename='node1',
             capacity={'VCPU': 4}, used={'VCPU': 1})).node_uuid
 
-    def _manage(self, *command):
+    def _manage(self, *command, clock_ahead=0):
+        """Run the command; on a host whose clock is ``clock_ahead`` s off."""
         config = self.useFixture(fixtures.TempDir()).join('nova.conf')
         with open(config, 'w') as f:
             f.write('[cassandra]\nkeyspace = %s\n' % self.ks.keyspace)
+        manage = [os.path.join(os.path.dirname(sys.executable),
+                               'nova-cassandra-manage')]
+        if clock_ahead:
+            manage = [sys.executable, '-c', (
+                'import datetime\n'
+                'from oslo_utils import timeutils\n'
+                'timeutils.set_time_override(timeutils.utcnow() + '
+                'datetime.timedelta(seconds=%d))\n'
+                'from nova_cassandra.cmd import manage\n'
+                'manage.main()' % clock_ahead)]
         return subprocess.run(
-            [os.path.join(os.path.dirname(sys.executable),
-                          'nova-cassandra-manage'), '--config-file', config]
-            + list(command), capture_output=True, text=True, timeout=60)
+            manage + ['--config-file', config] + list(command),
+            capture_output=True, text=True, timeout=60)
 
     def test_check_capacity_passes_then_lists_offenders(self):
         self.assertTrue(cassandra_claim.claim(
@@ -57,6 +67,18 @@ class TestClaimCommands(base.TestCase):
         self.assertIn('consumer %s claimed on 2 nodes' % consumer,
                       result.stdout)
         self.assertIn('2 nodes checked, 2 offenders.', result.stdout)
+
+    def test_reap_goes_by_the_store_clock(self):
+        consumer = uuid.uuid4()
+        self.assertTrue(cassandra_claim.claim(
+            self.claims, self.node, consumer, {'VCPU': 1}, 300))
+        # Ten minutes ahead, this host would take the claim for old.
+        result = self._manage('claims', 'reap', '--older-than', '300',
+                              clock_ahead=600)
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertIn('Released 0 claims', result.stdout)
+        self.assertEqual([consumer], [
+            c.consumer_uuid for c in self.claims.node_usage(self.node).claims])
 
     def test_reap_releases_only_old_claims(self):
         old, new = uuid.uuid4(), uuid.uuid4()

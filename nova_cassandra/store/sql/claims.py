@@ -132,6 +132,12 @@ class ClaimStore:
                 table.c.consumer_uuid == consumer_uuid,
                 table.c.expires_at > _NOW)).rowcount == 1
 
+    def now(self):
+        """The database's time (UTC): claims' ``claimed_at`` is on it."""
+        with self.database.reader() as connection:
+            # SELECT UTC_TIMESTAMP(6)
+            return connection.execute(sa.select(_NOW)).scalar_one()
+
     def delete_expired(self):
         """Delete every expired claim row; return how many."""
         deleted = 0

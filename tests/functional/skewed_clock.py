@@ -1,0 +1,59 @@
+"""A scheduler, compute or compute service on a host whose clock is off.
+
+    python -m tests.functional.skewed_clock SECONDS KEYSPACE ACTION ARG...
+
+runs one ACTION on the stack's Cassandra with ``time.time`` (which the
+driver stamps writes with) SECONDS off, from the start of the process, as
+on such a host:
+
+``claim NODE CONSUMER TTL``
+    a scheduler's claim of one VCPU (exits 1 if the node has no room);
+``publish NODE USED [CONSUMER...]``
+    a compute's host record of NODE with USED VCPUs, folding the claims;
+``report HOST``
+    a compute service's heartbeat.
+"""
+
+import sys
+import time
+import uuid
+
+
+def main(seconds, keyspace, action, *args):
+    real = time.time
+    time.time = lambda: real() + float(seconds)
+    # Imported on the skewed clock, as a service starts on it.
+    from nova_cassandra.claims import cassandra_claim
+    from nova_cassandra.compute import publisher
+    from nova_cassandra.conf import cassandra as cassandra_conf
+    from nova_cassandra.store import claims
+    from nova_cassandra.store import hosts
+    from nova_cassandra.store import session as session_mod
+
+    conf = cassandra_conf.standalone(keyspace=keyspace)
+    session = session_mod.connect(conf.cassandra)
+    store = hosts.HostStore(session, keyspace)
+    try:
+        if action == 'claim':
+            node, consumer, ttl = args
+            return 0 if cassandra_claim.claim(
+                claims.ClaimStore(session, keyspace), uuid.UUID(node),
+                uuid.UUID(consumer), {'VCPU': 1}, int(ttl)) else 1
+        if action == 'publish':
+            node, used, *fold = args
+            pub = publisher.Publisher(lambda: store)
+            pub.publish(hosts.HostRecord(
+                node_uuid=uuid.UUID(node), host='compute1', nodename='node1',
+                capacity={'VCPU': 8}, used={'VCPU': int(used)}),
+                fold=[uuid.UUID(f) for f in fold])
+            return 0 if pub.wait_published(30) else 1
+        if action == 'report':
+            store.report(*args)
+            return 0
+        raise SystemExit('unknown action %s' % action)
+    finally:
+        session.cluster.shutdown()
+
+
+if __name__ == '__main__':
+    sys.exit(main(*sys.argv[1:]))
