@@ -131,9 +131,10 @@ the next ones, so a request is refused only when no node passes.
         min=1,
         help="""
 Seconds between full reads of every node by a scheduler. In between, a
-scheduler reads only the nodes the store's changes log names (the Cassandra
-store; the MySQL store is read in full at each request). The full read
-bounds how long a change whose log entry was lost stays unseen.
+scheduler reads only the nodes the store's changes log names. The full read
+bounds how long a change whose log entry was lost (a writer that died
+between its write and the entry, a clock off by more than a few seconds)
+stays unseen.
 """),
 ]
 

@@ -4,9 +4,8 @@ The claims driver draws candidates from it and the host manager builds
 ``HostState`` objects from it, so no request reads every node.  The view is
 read in full at first use and again every ``host_view_reload_interval``
 seconds (a backstop); in between, each refresh reads the store's changes
-log (``nova_cassandra.store.changes``) and re-reads only the nodes it names,
-at the write consistency level.  A store without a changes log is read in
-full at each refresh.
+log (``nova_cassandra.store.changes``, ``nova_cassandra.store.sql.changes``)
+and re-reads only the nodes it names, at the write consistency level.
 
 Staleness is safe: a claim is a compare-and-set on the node's generation as
 stored, so a node the view thinks has room but has not loses the
@@ -18,8 +17,6 @@ import os
 import random
 import threading
 import time
-
-from cassandra import util as cassandra_util
 
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
@@ -60,10 +57,9 @@ class HostView:
                     or now - self._loaded_at >= interval):
                 self._load(store, now)
                 return
-            fresh = [(change_id, node_uuid) for change_id, node_uuid
-                     in store.changes.since(self._read_from)
-                     if change_id not in self._seen]
-            for node_uuid in {node_uuid for _, node_uuid in fresh}:
+            fresh = [entry for entry in store.changes.since(self._read_from)
+                     if entry[0] not in self._seen]
+            for node_uuid in {node_uuid for _, _, node_uuid in fresh}:
                 self._reread(store, node_uuid)
             self._remember(fresh, now)
 
@@ -98,9 +94,8 @@ class HostView:
         self._seen = {change_id: seen_at
                       for change_id, seen_at in self._seen.items()
                       if seen_at > horizon}
-        for change_id, _ in entries:
-            self._seen[change_id] = cassandra_util.unix_time_from_uuid1(
-                change_id)
+        self._seen.update((change_id, changed_at)
+                          for change_id, changed_at, _ in entries)
         self._read_from = now
 
     def note(self, usage):

@@ -18,6 +18,7 @@ the compare-and-set of a claim checks the node as stored.
 
 import time
 
+from cassandra import util as cassandra_util
 from oslo_log import log as logging
 
 from nova_cassandra.store import session as session_mod
@@ -68,7 +69,7 @@ class ChangeLog:
         future.add_errback(_not_logged, node_uuid)
 
     def since(self, seconds):
-        """``[(change id, node uuid)]`` appended after ``seconds`` (epoch).
+        """``[(change id, epoch seconds, node uuid)]`` after ``seconds``.
 
         Reads ``OVERLAP_SECONDS`` further back; the ids (timeuuids) tell
         the entries a reader has already seen.
@@ -77,7 +78,9 @@ class ChangeLog:
         entries = []
         for each in range(bucket(start), bucket(time.time()) + 2):
             entries.extend(
-                (row.changed_at, row.node_uuid)
+                (row.changed_at,
+                 cassandra_util.unix_time_from_uuid1(row.changed_at),
+                 row.node_uuid)
                 for row in self._session.execute(
                     self._since,
                     (each, list(range(SHARDS)), int(start * 1000)),

@@ -77,6 +77,10 @@ MIGRATIONS = (
 
 LATEST = MIGRATIONS[-1].version
 
+# Seconds a schema change may take: the coordinator waits for every node
+# to agree on the new schema, slower than any row read or write.
+DDL_TIMEOUT = 60
+
 _CREATE_MIGRATIONS = """
 CREATE TABLE IF NOT EXISTS {ks}.schema_migrations (
     version int PRIMARY KEY,
@@ -166,12 +170,12 @@ def sync(session, keyspace, replication):
         session.execute(
             'CREATE KEYSPACE IF NOT EXISTS %s WITH replication = %s'
             % (keyspace, _replication_cql(replication)),
-            execution_profile=session_mod.WRITE)
+            execution_profile=session_mod.WRITE, timeout=DDL_TIMEOUT)
     except protocol.ConfigurationException as e:
         raise exception.InvalidReplication(
             keyspace=keyspace, replication=replication, reason=e.message)
     session.execute(_CREATE_MIGRATIONS.format(ks=keyspace),
-                    execution_profile=session_mod.WRITE)
+                    execution_profile=session_mod.WRITE, timeout=DDL_TIMEOUT)
     current = version(session, keyspace)
     if current > LATEST:
         raise exception.SchemaVersionMismatch(
@@ -185,7 +189,8 @@ def sync(session, keyspace, replication):
                  migration.version, migration.description)
         for statement in migration.cql:
             session.execute(statement.format(ks=keyspace),
-                            execution_profile=session_mod.WRITE)
+                            execution_profile=session_mod.WRITE,
+                            timeout=DDL_TIMEOUT)
         session.execute(_RECORD.format(ks=keyspace),
                         (migration.version, migration.description),
                         execution_profile=session_mod.WRITE)

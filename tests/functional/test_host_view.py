@@ -10,21 +10,22 @@ from nova_cassandra import metrics
 from nova_cassandra.scheduler import host_view
 from nova_cassandra.store import claims
 from nova_cassandra.store import hosts
+from nova_cassandra.store.sql import claims as sql_claims
+from nova_cassandra.store.sql import hosts as sql_hosts
 from tests.functional import base
 from tests.functional import test_claims
+from tests.functional import test_mysql_store
 
 ONE_VCPU = test_claims.ONE_VCPU
 
 
-class TestHostView(base.TestCase):
+class HostViewTests:
+    """What a view must see of a store; subclasses give the stores."""
 
-    def setUp(self):
-        super().setUp()
-        self.ks = self.useFixture(base.CassandraKeyspace())
-        self.hosts = hosts.HostStore(self.ks.session, self.ks.keyspace)
+    def start(self, host_store, claim_store, other_claim_store):
         # Two schedulers: this test's view and another process's claims.
-        self.claims = claims.ClaimStore(self.ks.session, self.ks.keyspace)
-        self.other = claims.ClaimStore(self.ks.session, self.ks.keyspace)
+        self.hosts, self.claims = host_store, claim_store
+        self.other = other_claim_store
         self.nodes = [self.hosts.create(test_claims._node(2))
                       for _ in range(3)]
         backend = mock.Mock(group='cassandra')
@@ -82,3 +83,23 @@ class TestHostView(base.TestCase):
                                                uuid.uuid4(), ONE_VCPU, 60,
                                                self.view))
         self.assertEqual(2, len(self.claims.node_usage(node).claims))
+
+
+class TestCassandraHostView(HostViewTests, base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        ks = self.useFixture(base.CassandraKeyspace())
+        self.start(hosts.HostStore(ks.session, ks.keyspace),
+                   claims.ClaimStore(ks.session, ks.keyspace),
+                   claims.ClaimStore(ks.session, ks.keyspace))
+
+
+class TestMySQLHostView(HostViewTests, base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        db = self.useFixture(test_mysql_store.MySQLDatabase(2))
+        self.start(sql_hosts.HostStore(db.database),
+                   sql_claims.ClaimStore(db.database),
+                   sql_claims.ClaimStore(db.database))

@@ -287,15 +287,16 @@ class TestSchemaChecks(base.TestCase):
         db = self.useFixture(MySQLDatabase(2))
         store = sql_hosts.HostStore(db.database)
         node = store.create(test_claims._node(4))
-        # What version 1 left: no heartbeat table.
-        db.execute('DROP TABLE %s.compute_services' % db.name)
-        db.execute('DELETE FROM %s.schema_migrations WHERE version = 2'
+        # What version 1 left: no heartbeat table, no changes log.
+        for table in ('compute_services', 'host_changes'):
+            db.execute('DROP TABLE %s.%s' % (db.name, table))
+        db.execute('DELETE FROM %s.schema_migrations WHERE version IN (2, 3)'
                    % db.name)
         e = self.assertRaises(exception.MySQLSchemaMismatch,
                               db.database.check)
         self.assertIn("run 'nova-cassandra-manage mysql sync'", str(e))
         with db.database.writer() as connection:
-            self.assertEqual([2], schema.sync(connection, 2))
+            self.assertEqual([2, 3], schema.sync(connection, 2))
         db.database.check()
         self.assertEqual(node.capacity, store.get(node.node_uuid).capacity)
         store.report('compute1')

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import mysql
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
 from nova_cassandra.store import claims
+from nova_cassandra.store.sql import changes
 from nova_cassandra.store.sql import database as database_mod
 from nova_cassandra.store.sql import hosts
 
@@ -52,11 +53,9 @@ def _usage_query(shard):
 class ClaimStore:
     """Reads node usage with claims; takes and releases claims."""
 
-    # No changes log yet: host views read every node to refresh.
-    changes = None
-
     def __init__(self, database):
         self.database = database
+        self.changes = changes.ChangeLog(database)
 
     def node_usage(self, node_uuid):
         """The node's amounts and live claims."""
@@ -107,6 +106,7 @@ class ClaimStore:
                 resources=insert.inserted.resources,
                 claimed_at=insert.inserted.claimed_at,
                 expires_at=insert.inserted.expires_at))
+            changes.append(connection, node_uuid)
         return generation + 1
 
     @staticmethod
@@ -127,10 +127,13 @@ class ClaimStore:
             # DELETE FROM claims_<shard>
             # WHERE node_uuid = ? AND consumer_uuid = ?
             #   AND expires_at > UTC_TIMESTAMP(6)
-            return connection.execute(table.delete().where(
+            released = connection.execute(table.delete().where(
                 table.c.node_uuid == node_uuid,
                 table.c.consumer_uuid == consumer_uuid,
                 table.c.expires_at > _NOW)).rowcount == 1
+            if released:
+                changes.append(connection, node_uuid)
+            return released
 
     def now(self):
         """The database's time (UTC): claims' ``claimed_at`` is on it."""
@@ -150,6 +153,16 @@ class ClaimStore:
         return deleted
 
 
+_STORE = (None, None)
+
+
 def get_store():
-    """This process's ``ClaimStore`` on ``[mysql_store]``."""
-    return ClaimStore(database_mod.get_database(CONF.mysql_store))
+    """This process's ``ClaimStore`` on ``[mysql_store]``.
+
+    The same while the process's ``Database`` is (see ``get_database``).
+    """
+    global _STORE
+    database = database_mod.get_database(CONF.mysql_store)
+    if _STORE[0] is not database:
+        _STORE = (database, ClaimStore(database))
+    return _STORE[1]

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import mysql
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
 from nova_cassandra.store import hosts
+from nova_cassandra.store.sql import changes
 from nova_cassandra.store.sql import database as database_mod
 from nova_cassandra.store.sql import schema
 
@@ -77,6 +78,7 @@ class HostStore:
                 connection.execute(nodes.insert().values(
                     node_uuid=record.node_uuid, generation=1,
                     **_values(record)))
+                changes.append(connection, record.node_uuid)
         except db_exc.DBDuplicateEntry:
             raise exception.HostExists(node=record.node_uuid)
         return dataclasses.replace(record, generation=1)
@@ -115,6 +117,7 @@ class HostStore:
                 claims.c.node_uuid == record.node_uuid,
                 sa.or_(claims.c.consumer_uuid.in_(list(fold)),
                        claims.c.expires_at <= database_mod.NOW)))
+            changes.append(connection, record.node_uuid)
         return dataclasses.replace(record, generation=record.generation + 1)
 
     def get(self, node_uuid, latest=False):

@@ -45,6 +45,18 @@ COMPUTE_SERVICES = sa.Table(
     mysql_engine='InnoDB')
 
 
+# Which nodes changed when, for schedulers that keep a copy of every node
+# (see ``nova_cassandra.store.sql.changes``).  Not sharded: written in the
+# transaction of each change, read by time.
+HOST_CHANGES = sa.Table(
+    'host_changes', sa.MetaData(),
+    sa.Column('id', sa.BigInteger, primary_key=True, autoincrement=True),
+    sa.Column('node_uuid', sa.Uuid, nullable=False),
+    sa.Column('changed_at', mysql.DATETIME(fsp=6), nullable=False,
+              index=True),
+    mysql_engine='InnoDB')
+
+
 def shard_tables(shard):
     """The (``compute_nodes_<shard>``, ``claims_<shard>``) tables."""
     metadata = sa.MetaData()
@@ -87,6 +99,10 @@ def _create_compute_services(connection, shards):
     COMPUTE_SERVICES.create(connection, checkfirst=True)
 
 
+def _create_host_changes(connection, shards):
+    HOST_CHANGES.create(connection, checkfirst=True)
+
+
 Migration = collections.namedtuple('Migration', 'version description apply')
 
 MIGRATIONS = (
@@ -94,6 +110,7 @@ MIGRATIONS = (
               _create_shards),
     Migration(2, 'compute services heartbeat, one row per host',
               _create_compute_services),
+    Migration(3, 'host changes log', _create_host_changes),
 )
 
 LATEST = MIGRATIONS[-1].version

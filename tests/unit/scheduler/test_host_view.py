@@ -1,7 +1,7 @@
+import time
 from unittest import mock
 import uuid
 
-from cassandra import util as cassandra_util
 from oslo_config import fixture as config_fixture
 import testtools
 
@@ -41,7 +41,7 @@ class FakeStore:
 
     def change(self, usage):
         self.nodes[usage.record.node_uuid] = usage
-        self.log.append((uuid.uuid1(), usage.record.node_uuid))
+        self.log.append((uuid.uuid4(), time.time(), usage.record.node_uuid))
 
 
 class TestHostView(testtools.TestCase):
@@ -68,7 +68,7 @@ class TestHostView(testtools.TestCase):
     def test_a_node_deleted_leaves_the_view(self):
         self.view.refresh()
         del self.store.nodes[self.b]
-        self.store.log.append((uuid.uuid1(), self.b))
+        self.store.log.append((uuid.uuid4(), time.time(), self.b))
         self.view.refresh()
         self.assertIsNone(self.view.get(self.b))
         self.assertEqual([self.a], [u.record.node_uuid
@@ -77,9 +77,7 @@ class TestHostView(testtools.TestCase):
     def test_full_read_every_reload_interval_and_without_a_log(self):
         nc_conf.CONF.set_override('host_view_reload_interval', 1, 'cassandra')
         self.view.refresh()
-        with mock.patch('time.time',
-                        return_value=cassandra_util.unix_time_from_uuid1(
-                            uuid.uuid1()) + 2):
+        with mock.patch('time.time', return_value=time.time() + 2):
             self.view.refresh()
         self.assertEqual(2, self.store.full_reads)
         self.store.changes = None

@@ -1,0 +1,62 @@
+"""The MySQL store's host changes log (see ``nova_cassandra.store.changes``).
+
+Each write that changes a node appends a row in its own transaction, so
+the log never misses a committed change.  Rows are stamped by the database
+clock; readers look back ``changes.OVERLAP_SECONDS`` and skip the ids they
+have seen, so a transaction that commits after a later one is still read.
+Rows older than ``RETENTION_SECONDS`` are deleted now and then by writers.
+"""
+
+import datetime
+import random
+
+import sqlalchemy as sa
+
+from nova_cassandra.store import changes
+from nova_cassandra.store.sql import database as database_mod
+from nova_cassandra.store.sql import schema
+
+RETENTION_SECONDS = 3600
+# One append in this many also deletes the rows past retention.
+_PURGE_EVERY = 1000
+
+_TABLE = schema.HOST_CHANGES
+
+
+def append(connection, node_uuid):
+    """Record, in ``connection``'s transaction, that the node changed."""
+    # INSERT INTO host_changes (node_uuid, changed_at)
+    # VALUES (?, UTC_TIMESTAMP(6))
+    connection.execute(_TABLE.insert().values(
+        node_uuid=node_uuid, changed_at=database_mod.NOW))
+    if random.randrange(_PURGE_EVERY) == 0:
+        # DELETE FROM host_changes
+        # WHERE changed_at < UTC_TIMESTAMP(6) - INTERVAL ? SECOND
+        connection.execute(_TABLE.delete().where(
+            _TABLE.c.changed_at < sa.func.timestampadd(
+                sa.text('SECOND'), -RETENTION_SECONDS, database_mod.NOW)))
+
+
+class ChangeLog:
+    """Reads the ``host_changes`` table."""
+
+    def __init__(self, database):
+        self._database = database
+
+    def since(self, seconds):
+        """``[(change id, epoch seconds, node uuid)]`` after ``seconds``.
+
+        Reads ``OVERLAP_SECONDS`` further back.
+        """
+        start = datetime.datetime.fromtimestamp(
+            seconds - changes.OVERLAP_SECONDS, datetime.timezone.utc)
+        with self._database.reader() as connection:
+            # SELECT id, changed_at, node_uuid FROM host_changes
+            # WHERE changed_at > ?
+            rows = connection.execute(
+                sa.select(_TABLE.c.id, _TABLE.c.changed_at,
+                          _TABLE.c.node_uuid)
+                .where(_TABLE.c.changed_at > start.replace(tzinfo=None)))
+            return [(row.id, row.changed_at.replace(
+                tzinfo=datetime.timezone.utc).timestamp(), row.node_uuid)
+                for row in rows]
