@@ -110,3 +110,7 @@ class MySQLSchemaMismatch(NovaCassandraError):
                "with %(found_shards)s shards but this code needs version "
                "%(expected)s with %(expected_shards)s shards "
                "([mysql_store] shards): %(action)s")
+
+
+class PlacementUnavailable(NovaCassandraError):
+    msg_fmt = 'Placement did not answer as expected: %(reason)s'

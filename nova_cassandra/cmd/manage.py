@@ -15,16 +15,21 @@
 
 Options come from nova's configuration files (``[cassandra]``).  Errors are
 one line on stderr and a non-zero exit: 1 for a cluster or schema problem
-(or, for ``check capacity``, any invariant breach), 2 for bad options.
+(or, for ``check capacity``, any invariant breach; for ``placement
+reconcile``, an allocation it could not write), 2 for bad options.
 """
 
 import datetime
 
 from nova import context as nova_context
+from nova import exception as nova_exception
+from nova import objects
+from nova.scheduler.client import report
 from oslo_config import cfg
 
 from nova_cassandra import backfill
 from nova_cassandra.claims import checker
+from nova_cassandra.claims import reconcile
 from nova_cassandra.cmd import common
 from nova_cassandra import exception
 from nova_cassandra import nova_db
@@ -157,6 +162,55 @@ def claims_reap():
         print('Deleted %d expired claims.' % store.delete_expired())
 
 
+def placement_reconcile():
+    """Write the allocations placement misses for the store's live claims."""
+    if CONF.category.older_than < 0:
+        raise cfg.Error('--older-than must be 0 or more seconds, not %d'
+                        % CONF.category.older_than)
+    store = _claim_store()
+    cutoff = store.now() - datetime.timedelta(
+        seconds=CONF.category.older_than)
+    nova_db.configure(CONF)
+    context = nova_context.get_admin_context()
+    client = report.report_client_singleton()
+
+    def allocations_of(node):
+        response = client.get('/resource_providers/%s/allocations' % node)
+        if response.status_code == 404:
+            return {}
+        if response.status_code != 200:
+            raise exception.PlacementUnavailable(
+                reason='GET allocations of node %s: HTTP %d %s' % (
+                    node, response.status_code, response.text[:200]))
+        return {consumer: record['resources'] for consumer, record
+                in response.json()['allocations'].items()}
+
+    def owner_of(consumer):
+        try:
+            spec = objects.RequestSpec.get_by_instance_uuid(context,
+                                                            consumer)
+        except nova_exception.RequestSpecNotFound:
+            return None
+        if not spec.obj_attr_is_set('user_id') or not spec.user_id:
+            return None
+        return spec.project_id, spec.user_id
+
+    result = reconcile.reconcile(store.all_usage(), allocations_of,
+                                 owner_of, cutoff, CONF.category.dry_run)
+    print('%d nodes, %d live claims.' % (result.nodes, result.claims))
+    print('%d claims without an allocation, %d of them younger than %d s '
+          "(left to the schedulers): %s%d without an owner in nova's API "
+          'database.' % (
+              result.missing, result.recent, CONF.category.older_than,
+              'dry run, nothing written; ' if CONF.category.dry_run else
+              '%d written, %d failed; ' % (result.written, result.failed),
+              result.ownerless))
+    print('%d allocations on these nodes without a live claim (instances '
+          'their computes took over, migrations, other services): left '
+          'alone.' % result.unclaimed)
+    return 1 if result.failed else 0
+
+
 # patches sub-commands: (help, function, what is printed when it returns
 # True, and when it returns False).
 PATCHES_ACTIONS = {
@@ -235,6 +289,22 @@ def add_command_parsers(subparsers):
                            'build takes to reach its compute.')
     _add_backend_argument(reap)
     reap.set_defaults(func=claims_reap)
+    placement = subparsers.add_parser(
+        'placement', help="The store's claims as allocations in placement.")
+    actions = placement.add_subparsers(dest='action', required=True)
+    reconcile_parser = actions.add_parser(
+        'reconcile', help='Write the allocation of every live claim whose '
+                          'node has none for its consumer; report, never '
+                          'delete, allocations no claim accounts for.')
+    reconcile_parser.add_argument(
+        '--dry-run', action='store_true',
+        help='Count and log what is missing; write nothing.')
+    reconcile_parser.add_argument(
+        '--older-than', type=int, default=60,
+        help='Leave claims younger than this many seconds to the '
+             "schedulers' writers (default 60).")
+    _add_backend_argument(reconcile_parser)
+    reconcile_parser.set_defaults(func=placement_reconcile)
     patches_parser = subparsers.add_parser(
         'patches', help="nova's extension points: the series in patches/.")
     actions = patches_parser.add_subparsers(dest='action', required=True)
