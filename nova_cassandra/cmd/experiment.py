@@ -115,8 +115,8 @@ def _failed(record):
     """Whether a run or pass record shows over-commit, loss or an error."""
     return any(record.get(key) for key in (
         'capacity_violations', 'errors', 'missing_allocations',
-        'cassandra_offenders', 'store_offenders', 'leaked_allocations',
-        'leaked_claims'))
+        'mirror_drift', 'cassandra_offenders', 'store_offenders',
+        'leaked_allocations', 'leaked_claims'))
 
 
 def _run_schedulers():
@@ -149,6 +149,11 @@ def _run_schedulers():
     print(report.runs_table(runs))
     print('\nCPU ms per placement by process group:')
     print(report.cpu_table(runs))
+    mirror = report.mirror_table(runs)
+    if mirror:
+        print("\nPlacement allocations against the store's claims (drift "
+              'must be 0; lag: claim to written, in the background):')
+        print(mirror)
     visibility = report.visibility_table(runs)
     if visibility:
         print('\nHost state visibility (a compute change to the '

@@ -9,7 +9,11 @@ deleted from placement and the set-up's store is emptied and re-published
 by the computes (``CassandraState.reset``), K fresh schedulers start, get
 warm-up requests, and the seeded stream goes through
 ``select_destinations`` while CPU is counted.  The schedulers stop and
-placement's records (or the store's) are checked.
+placement's records (or the store's) are checked; for a set-up with a
+store that writes placement, the store's claims are compared with
+placement's allocations of the run's consumers (``mirror``: both must
+hold the same, whether placement is written before answering or in the
+background), after the schedulers' background writers drained.
 """
 
 from concurrent import futures
@@ -21,6 +25,7 @@ import os
 from nova import rpc
 from oslo_log import log as logging
 
+from nova_cassandra.claims import reconcile
 from nova_cassandra import exception
 from nova_cassandra.experiment import cassandra_state
 from nova_cassandra.experiment import checker
@@ -35,6 +40,7 @@ from nova_cassandra.experiment import progress
 from nova_cassandra.experiment import schedulers as schedulers_mod
 from nova_cassandra.experiment import stats
 from nova_cassandra.experiment import workload
+from nova_cassandra import metrics
 from nova_cassandra import nova_db
 from nova_cassandra import patches
 from nova_cassandra.store import session as session_mod
@@ -42,6 +48,10 @@ from nova_cassandra.store import session as session_mod
 LOG = logging.getLogger(__name__)
 
 READY_TIMEOUT = 180
+# Seconds the schedulers' placement writers get to drain after a run.
+DRAIN_TIMEOUT = 60
+# The writers' histogram of claim-to-written delays (``placement_mirror``).
+MIRROR_LAG = 'mirror_lag_ms'
 # Visibility is measured over one audit interval of the computes and this.
 VISIBILITY_MARGIN = 5
 
@@ -277,6 +287,10 @@ class Experiment:
                 self.stream, self.caller, self.preset.concurrency,
                 self.preset.run_timeout,
                 done=progress.Bar(len(self.stream)).step)
+            # The writes in the background are part of the run's work.
+            schedulers.wait_for(
+                "the schedulers' placement writers to drain",
+                lambda: _drained(schedulers.counted()), DRAIN_TIMEOUT)
             cpu_ms = window.stop()
             counted = schedulers.counted()
             conflicts = schedulers.claim_conflicts(counted)
@@ -296,14 +310,50 @@ class Experiment:
         verdict['capacity_changes'] = checker.capacity_changes(
             fleet.inventories, inventories)
         verdict['computes_down'] = down
+        if state and setup.writes_placement:
+            verdict['mirror'] = self._mirror(fleet, state, counted)
+            verdict['mirror_drift'] = (
+                verdict['mirror']['claims_without_allocation']
+                + verdict['mirror']['allocations_without_claim'])
         record = _record(setup.name, k, outcomes, seconds, cpu_ms, conflicts,
                          verdict)
         record.update(cpu_busy_ms=round(window.busy_ms),
                       cpu_unaccounted_share=round(window.unaccounted, 3),
                       counters=counted, per_request={
                           name: round(count / len(outcomes), 2)
-                          for name, count in sorted(counted.items())})
+                          for name, count in sorted(counted.items())
+                          if not metrics.is_bucket(name, MIRROR_LAG)})
         return record
+
+    def _mirror(self, fleet, state, counted):
+        """The store's claims against placement, and the writers' figures.
+
+        Drift: claims of the run's consumers (warm-up and stream) with no
+        allocation on their node, and allocations of theirs with no claim.
+        """
+        consumers = {r.instance_uuid for r in self.stream + self.warmup}
+        claims = {node: {c: r for c, r in held.items() if c in consumers}
+                  for node, held in state.allocations().items()}
+        allocations = {
+            rp: {c: r for c, r in self.placement.allocations(rp).items()
+                 if c in consumers}
+            for rp in fleet.providers}
+        missing, unclaimed = reconcile.compare(claims, allocations)
+        figures = {name: counted.get('mirror_' + name, 0) for name in
+                   ('queued', 'written', 'failed', 'retries', 'cancelled')}
+        figures.update(
+            lag_p50_ms=metrics.percentile(counted, MIRROR_LAG, 0.5),
+            lag_p99_ms=metrics.percentile(counted, MIRROR_LAG, 0.99),
+            claims_without_allocation=len(missing),
+            allocations_without_claim=len(unclaimed))
+        return figures
+
+
+def _drained(counted):
+    """Whether every allocation queued for placement was written or not."""
+    return counted.get('mirror_queued', 0) <= sum(
+        counted.get('mirror_' + name, 0)
+        for name in ('written', 'failed', 'cancelled'))
 
 
 def _record(setup, k, outcomes, seconds, cpu_ms, conflicts, verdict):

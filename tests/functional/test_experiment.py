@@ -89,6 +89,9 @@ class TestExperiment(base.TestCase):
                                0)
             # Stock nova counts nothing of nova-cassandra's.
             self.assertEqual({}, runs['stock', k]['counters'])
+            # The store's claims and placement's allocations agree.
+            self.assertEqual(0, runs['cassandra', k]['mirror_drift'], output)
+            self.assertNotIn('mirror_drift', runs['stock', k])
         # The records kept as the run went: the same as the final ones.
         with open(os.path.join(self.output_dir, 'run-smoke',
                                'runs.jsonl')) as f:

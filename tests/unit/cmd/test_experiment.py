@@ -19,6 +19,7 @@ class TestFailed(testtools.TestCase):
     def test_each_loss_fails_the_experiment(self):
         for key, value in (('capacity_violations', [{'rp_uuid': 'r'}]),
                            ('errors', 1), ('missing_allocations', 1),
+                           ('mirror_drift', 1),
                            ('store_offenders', [{'node': 'n'}]),
                            ('cassandra_offenders', [{'node': 'n'}]),
                            ('leaked_allocations', 2), ('leaked_claims', 1)):

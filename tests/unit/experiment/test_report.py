@@ -48,6 +48,22 @@ class TestRunsReport(testtools.TestCase):
         self.assertEqual(['stock', '50', '1', '-', '3.0', '12.5', '15.5',
                           '4%'], lines[1].split())
 
+    def test_mirror_table_one_row_per_run_that_writes_placement(self):
+        mirror = {'claims_without_allocation': 0,
+                  'allocations_without_claim': 1, 'queued': 95,
+                  'written': 95, 'failed': 0, 'retries': 2, 'cancelled': 0,
+                  'lag_p50_ms': 12.6, 'lag_p99_ms': 50.1}
+        runs = [dict(self.RUNS[0], setup='cassandra-async', mirror=mirror),
+                dict(self.RUNS[1], setup='cassandra',
+                     mirror=dict(mirror, lag_p50_ms=None, lag_p99_ms=None)),
+                self.RUNS[0]]
+        lines = report.mirror_table(runs).splitlines()
+        self.assertEqual(3, len(lines))
+        self.assertEqual(['cassandra-async', '50', '1', '0', '1', '95', '2',
+                          '0', '13', '50'], lines[1].split())
+        self.assertEqual(['-', '-'], lines[2].split()[-2:])
+        self.assertEqual('', report.mirror_table(self.RUNS))
+
     def test_visibility_table_one_row_per_fleet(self):
         figures = {'count': 50, 'p50_ms': 4.25, 'p99_ms': 12.0,
                    'read_ms': 3.5}
