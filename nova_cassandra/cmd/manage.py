@@ -140,16 +140,21 @@ def check_capacity():
     return 1 if offenders else 0
 
 
-def claims_reap():
-    """Release claims older than --older-than seconds (crashed schedulers)."""
+def _store_and_cutoff():
+    """The claim store, and its time --older-than seconds ago."""
     if CONF.category.older_than < 0:
-        # A cutoff in the future would release claims just taken.
+        # A cutoff in the future would take in claims just taken.
         raise cfg.Error('--older-than must be 0 or more seconds, not %d'
                         % CONF.category.older_than)
     store = _claim_store()
     # By the store's clock, which stamped the claims: this host's may be off.
-    cutoff = store.now() - datetime.timedelta(
+    return store, store.now() - datetime.timedelta(
         seconds=CONF.category.older_than)
+
+
+def claims_reap():
+    """Release claims older than --older-than seconds (crashed schedulers)."""
+    store, cutoff = _store_and_cutoff()
     reaped = 0
     for usage in store.all_usage():
         for claim in usage.claims:
@@ -164,12 +169,7 @@ def claims_reap():
 
 def placement_reconcile():
     """Write the allocations placement misses for the store's live claims."""
-    if CONF.category.older_than < 0:
-        raise cfg.Error('--older-than must be 0 or more seconds, not %d'
-                        % CONF.category.older_than)
-    store = _claim_store()
-    cutoff = store.now() - datetime.timedelta(
-        seconds=CONF.category.older_than)
+    store, cutoff = _store_and_cutoff()
     nova_db.configure(CONF)
     context = nova_context.get_admin_context()
     client = report.report_client_singleton()
