@@ -15,8 +15,9 @@ evacuation's source host) ours are added to them, as nova's report client
 does in ``claim_resources``.
 
 Counters (``metrics``): ``mirror_queued``, ``mirror_written``,
-``mirror_failed``, ``mirror_retries``, ``mirror_cancelled``, and the
-histogram ``mirror_lag_ms`` (claim to written).
+``mirror_failed``, ``mirror_retries``, ``mirror_cancelled``,
+``mirror_posts`` (calls to placement), and the histogram
+``mirror_lag_ms`` (claim to written).
 """
 
 import atexit
@@ -112,6 +113,7 @@ class Writer:
                              'user_id': w.user_id,
                              'consumer_generation': w.generation}
                 for w in writes}
+        metrics.count('mirror_posts')
         try:
             return self.client.post('/allocations', body,
                                     version=MICROVERSION)

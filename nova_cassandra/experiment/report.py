@@ -124,7 +124,8 @@ def cpu_table(runs):
 def mirror_table(runs):
     """Per run of a store that writes placement: drift and writers' lag."""
     rows = [('set-up', 'hosts', 'K', 'claims w/o alloc', 'alloc w/o claim',
-             'written', 'retries', 'failed', 'lag p50 ms', 'lag p99 ms')]
+             'written', 'posts', 'retries', 'failed', 'lag p50 ms',
+             'lag p99 ms')]
     for run in runs:
         mirror = run.get('mirror')
         if mirror:
@@ -132,7 +133,7 @@ def mirror_table(runs):
                          str(run['schedulers'])) + tuple(
                 str(mirror[key]) for key in (
                     'claims_without_allocation', 'allocations_without_claim',
-                    'written', 'retries', 'failed')) + tuple(
+                    'written', 'posts', 'retries', 'failed')) + tuple(
                 '-' if mirror[key] is None else '%.0f' % mirror[key]
                 for key in ('lag_p50_ms', 'lag_p99_ms')))
     return _aligned(rows) if len(rows) > 1 else ''

@@ -340,7 +340,8 @@ class Experiment:
             for rp in fleet.providers}
         missing, unclaimed = reconcile.compare(claims, allocations)
         figures = {name: counted.get('mirror_' + name, 0) for name in
-                   ('queued', 'written', 'failed', 'retries', 'cancelled')}
+                   ('queued', 'written', 'failed', 'retries', 'cancelled',
+                    'posts')}
         figures.update(
             lag_p50_ms=metrics.percentile(counted, MIRROR_LAG, 0.5),
             lag_p99_ms=metrics.percentile(counted, MIRROR_LAG, 0.99),

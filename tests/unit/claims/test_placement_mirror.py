@@ -113,10 +113,11 @@ class TestMirror(testtools.TestCase):
                          {k: body[k] for k in ('project_id', 'user_id',
                                                'consumer_generation')})
         counts = metrics.snapshot()
-        self.assertEqual((251, 251, 0, 0),
+        self.assertEqual((251, 251, 0, 0, 4),
                          (counts['mirror_queued'], counts['mirror_written'],
                           counts.get('mirror_failed', 0),
-                          counts.get('mirror_retries', 0)))
+                          counts.get('mirror_retries', 0),
+                          counts['mirror_posts']))
         self.assertEqual(251, sum(
             amount for name, amount in counts.items()
             if metrics.is_bucket(name, 'mirror_lag_ms')))

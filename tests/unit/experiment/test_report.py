@@ -52,6 +52,7 @@ class TestRunsReport(testtools.TestCase):
         mirror = {'claims_without_allocation': 0,
                   'allocations_without_claim': 1, 'queued': 95,
                   'written': 95, 'failed': 0, 'retries': 2, 'cancelled': 0,
+                  'posts': 40,
                   'lag_p50_ms': 12.6, 'lag_p99_ms': 50.1}
         runs = [dict(self.RUNS[0], setup='cassandra-async', mirror=mirror),
                 dict(self.RUNS[1], setup='cassandra',
@@ -59,8 +60,8 @@ class TestRunsReport(testtools.TestCase):
                 self.RUNS[0]]
         lines = report.mirror_table(runs).splitlines()
         self.assertEqual(3, len(lines))
-        self.assertEqual(['cassandra-async', '50', '1', '0', '1', '95', '2',
-                          '0', '13', '50'], lines[1].split())
+        self.assertEqual(['cassandra-async', '50', '1', '0', '1', '95', '40',
+                          '2', '0', '13', '50'], lines[1].split())
         self.assertEqual(['-', '-'], lines[2].split()[-2:])
         self.assertEqual('', report.mirror_table(self.RUNS))
 
