@@ -38,9 +38,12 @@ LOG = logging.getLogger(__name__)
 # nova's report client writes allocations with consumer generations at it.
 MICROVERSION = report.CONSUMER_GENERATION_VERSION
 BATCH_SIZE = 100
-MAX_ATTEMPTS = 6
-# Seconds before the first retry of a consumer; doubled at each one.
+# With the back-off below, about 80 s: a restart of placement, not more.
+MAX_ATTEMPTS = 10
+# Seconds before the first retry of a consumer; doubled at each one, up to
+# MAX_BACKOFF.
 FIRST_BACKOFF = 0.2
+MAX_BACKOFF = 30
 # Seconds a process exiting waits for its queue to drain.
 EXIT_FLUSH_TIMEOUT = 10
 
@@ -59,6 +62,11 @@ class Write:
     generation: int = None
     attempts: int = 0
     not_before: float = 0.0
+
+
+def backoff(attempts):
+    """Seconds to wait before the next try after ``attempts`` refusals."""
+    return min(MAX_BACKOFF, FIRST_BACKOFF * 2 ** (attempts - 1))
 
 
 def holds(current, allocations):
@@ -250,8 +258,7 @@ class Mirror:
                     metrics.count('mirror_failed')
                 elif write.consumer not in self._queue:
                     # (A newer write of the consumer replaces this one.)
-                    write.not_before = now + FIRST_BACKOFF * 2 ** (
-                        write.attempts - 1)
+                    write.not_before = now + backoff(write.attempts)
                     self._queue[write.consumer] = write
                     metrics.count('mirror_retries')
             self._in_flight.difference_update(

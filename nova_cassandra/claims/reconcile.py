@@ -111,7 +111,7 @@ def _write(writer, writes):
     """Write ``writes`` as the mirror would retry them; the refused."""
     for attempt in range(placement_mirror.MAX_ATTEMPTS):
         if attempt:
-            time.sleep(placement_mirror.FIRST_BACKOFF * 2 ** (attempt - 1))
+            time.sleep(placement_mirror.backoff(attempt))
         _, writes = writer.write(writes)
         if not writes:
             break

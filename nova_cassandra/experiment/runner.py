@@ -48,8 +48,9 @@ from nova_cassandra.store import session as session_mod
 LOG = logging.getLogger(__name__)
 
 READY_TIMEOUT = 180
-# Seconds the schedulers' placement writers get to drain after a run.
-DRAIN_TIMEOUT = 60
+# Seconds the schedulers' placement writers get to drain after a run: more
+# than a write's retries take (``placement_mirror.MAX_ATTEMPTS``).
+DRAIN_TIMEOUT = 120
 # The writers' histogram of claim-to-written delays (``placement_mirror``).
 MIRROR_LAG = 'mirror_lag_ms'
 # Visibility is measured over one audit interval of the computes and this.

@@ -219,3 +219,13 @@ class TestMirror(testtools.TestCase):
         self.assertTrue(self.mirror.flush(10))
         self.assertEqual({}, self.placement.written())
         self.assertEqual(1, len(self.placement.posts))
+
+
+class TestBackoff(testtools.TestCase):
+
+    def test_doubles_up_to_its_cap_within_the_attempts(self):
+        waits = [placement_mirror.backoff(n)
+                 for n in range(1, placement_mirror.MAX_ATTEMPTS)]
+        self.assertEqual([0.2, 0.4, 0.8], waits[:3])
+        self.assertEqual(placement_mirror.MAX_BACKOFF, waits[-1])
+        self.assertLess(sum(waits), 120)
