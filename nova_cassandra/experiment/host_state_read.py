@@ -12,7 +12,10 @@ the same number of requests in turn, timed (wall and this process's CPU):
 - nova-cassandra: the claims driver's ``get_candidates`` (its host view
   brought up to date from the changes log) and ``CassandraHostManager``'s
   host states for those candidates; between requests, untimed, a claim on
-  one of them, as a real request would take.
+  one of them, as a real request would take.  Before the first request,
+  untimed, it builds the host state of every node once, as a running
+  scheduler has: a node's stored state is decoded again only when its
+  compute publishes a new one.
 
 Store rows read per request come from ``nova_cassandra.metrics``.  Every
 record written is removed at the end.
@@ -151,6 +154,10 @@ class _Plugin:
         self._last = None
         # The nodes of an earlier fleet left the store unlogged.
         host_view.get_view(self.claims.backend).expire()
+        # A scheduler that has been running has decoded every node once;
+        # a node is decoded again only when its compute publishes it.
+        list(self.manager.get_host_states_by_uuids(
+            fleet.context, fleet.node_uuids, None))
 
     def request(self):
         by_rp, _, _ = self.claims.get_candidates(self.fleet.context,
@@ -160,7 +167,8 @@ class _Plugin:
         if not states or len(states) != len(by_rp):
             raise RuntimeError('%s built %d host states of %d candidates'
                                % (self.name, len(states), len(by_rp)))
-        self._last = states[0], by_rp[states[0].uuid][0]
+        chosen = random.choice(states)
+        self._last = chosen, by_rp[chosen.uuid][0]
 
     def after(self):
         host_state, alloc_req = self._last

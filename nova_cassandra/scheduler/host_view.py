@@ -62,6 +62,7 @@ class HostView:
             for node_uuid in {node_uuid for _, _, node_uuid in fresh}:
                 self._reread(store, node_uuid)
             self._remember(fresh, now)
+            metrics.count('view_changes_read', len(fresh))
 
     def expire(self):
         """Make the next refresh read every node."""
@@ -71,7 +72,7 @@ class HostView:
     def _load(self, store, now):
         # Changes logged before the full read are in it: mark them seen.
         if store.changes is not None:
-            self._seen = {}
+            self._seen, self._read_from = {}, None
             self._remember(store.changes.since(now), now)
         nodes = {usage.record.node_uuid: usage
                  for usage in store.all_usage()}
@@ -90,13 +91,23 @@ class HostView:
                 self._order = tuple(n for n in self._order if n != node_uuid)
 
     def _remember(self, entries, now):
-        horizon = now - 2 * changes_mod.OVERLAP_SECONDS
+        """Mark ``entries`` seen; move where the next read starts.
+
+        The next read starts at the newest entry seen, by the store's
+        clock, so a scheduler whose clock is behind reads no more and one
+        whose clock is ahead misses nothing; when the log is quiet, at
+        most a bucket before this process's ``now``, so an idle view reads
+        one or two buckets, not every one since its last entry.
+        """
+        self._read_from = max(
+            [self._read_from or 0, now - changes_mod.BUCKET_SECONDS]
+            + [changed_at for _, changed_at, _ in entries])
+        horizon = self._read_from - 2 * changes_mod.OVERLAP_SECONDS
         self._seen = {change_id: seen_at
                       for change_id, seen_at in self._seen.items()
                       if seen_at > horizon}
         self._seen.update((change_id, changed_at)
                           for change_id, changed_at, _ in entries)
-        self._read_from = now
 
     def note(self, usage):
         """Take ``usage`` (``NodeUsage``) as the node's newest state.

@@ -7,12 +7,13 @@ incrementally instead of every node per request.
 
 Rows are bucketed by the writer's clock (``BUCKET_SECONDS`` buckets, split
 into ``SHARDS`` partitions so no single replica takes every append) and
-stamped with the coordinator's ``now()``.  Readers look back a margin of
-``OVERLAP_SECONDS`` and skip the entries they have seen, so an append that
-lands late, or from a writer whose clock is a little off, is still read.
+stamped with the coordinator's ``now()``.  Readers start from the newest
+entry they have seen, look back a margin of ``OVERLAP_SECONDS`` and skip
+the entries they have seen, so an append that lands a little late, or
+stamped by a coordinator whose clock is a little behind, is still read.
 An entry that is never read (a writer that died between its write and the
-append, a clock off by more than the margin) leaves the view stale until
-its next change of that node or its periodic full reload; stale is safe,
+append, clocks further apart than the margin) leaves the view stale until
+the next change of that node or its periodic full reload; stale is safe,
 the compare-and-set of a claim checks the node as stored.
 """
 
@@ -27,7 +28,7 @@ LOG = logging.getLogger(__name__)
 
 BUCKET_SECONDS = 60
 SHARDS = 4
-OVERLAP_SECONDS = 5.0
+OVERLAP_SECONDS = 2.0
 
 # INSERT INTO host_changes (bucket, shard, changed_at, node_uuid)
 # VALUES (?, ?, now(), ?)
