@@ -1,0 +1,43 @@
+"""Bounded candidates: filters that reject every candidate widen the draw.
+
+With ``[cassandra] max_candidates = 1`` the claims driver hands nova one
+node per request, drawn at random.  Two of three computes are disabled,
+which only nova's ComputeFilter knows (through the services), so most
+draws are rejected by the filters: the scheduler must take the next
+candidates rather than answer NoValidHost.
+"""
+
+from nova_cassandra import metrics
+from tests.functional_nova import base as nova_base
+
+# What host3 holds (MediumFakeDriver: 2 VCPU at a ratio of 4).
+SERVERS = 8
+
+
+class TestFiltersWidenTheCandidates(nova_base.CassandraIntegratedTestBase):
+
+    CASSANDRA_FLAGS = {'max_candidates': 1}
+
+    def _setup_services(self):
+        self.flags(instances=-1, cores=-1, ram=-1, group='quota')
+        super()._setup_services()  # API, conductor, a scheduler, 'compute'
+        for host in ('host2', 'host3'):
+            self._start_compute(host)
+        self._published()
+        for host in ('compute', 'host2'):
+            [service] = self.admin_api.get_services(host=host,
+                                                    binary='nova-compute')
+            self.admin_api.put_service(service['id'],
+                                       {'status': 'disabled'})
+
+    def test_every_server_lands_on_the_one_enabled_host(self):
+        widened = metrics.snapshot().get('widened', 0)
+        ids = [self.api.post_server({'server': self._build_server(
+            flavor_id=self.flavor, networks='none')})['id']
+            for _ in range(SERVERS)]
+        servers = [self._wait_for_state_change({'id': server_id}, 'ACTIVE')
+                   for server_id in ids]
+        self.assertEqual({'host3'}, {server['OS-EXT-SRV-ATTR:host']
+                                     for server in servers})
+        # Drawing host3 first every time has a chance of (1/3)**8.
+        self.assertGreater(metrics.snapshot().get('widened', 0), widened)
