@@ -31,8 +31,10 @@ Presets:
     (``nova_cassandra.experiment.end_to_end``).
 """
 
+import contextlib
 import dataclasses
 import datetime
+import fcntl
 import os
 import signal
 import sys
@@ -117,6 +119,30 @@ def _failed(record):
         'capacity_violations', 'errors', 'missing_allocations',
         'mirror_drift', 'cassandra_offenders', 'store_offenders',
         'leaked_allocations', 'leaked_claims'))
+
+
+# Every scheduler run starts and ends by removing every fleet in placement
+# and nova's databases (``fleet.purge``): two at once on one stack wreck
+# each other, so each waits for the one before.
+LOCK_PATH = os.path.expanduser('~/.cache/nova-cassandra/experiment.lock')
+
+
+@contextlib.contextmanager
+def _alone(path=LOCK_PATH):
+    """Hold the machine's scheduler experiment lock while the block runs."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'a+') as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            print('waiting for the experiment that holds %s (pid %s)'
+                  % (path, lock.read().strip() or '?'), flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.truncate(0)
+        lock.write(str(os.getpid()))
+        lock.flush()
+        yield
 
 
 def _run_schedulers():
@@ -258,7 +284,10 @@ def _run_claims():
 def _run():
     runs = {'roundtrip': _run_roundtrip, 'reads': _run_reads,
             'claims': _run_claims}
-    return runs.get(CONF.preset, _run_schedulers)()
+    if CONF.preset in runs:
+        return runs[CONF.preset]()
+    with _alone():
+        return _run_schedulers()
 
 
 def main(argv=None):

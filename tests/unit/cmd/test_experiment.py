@@ -1,3 +1,6 @@
+import fcntl
+
+import fixtures
 import testtools
 
 from nova_cassandra.cmd import experiment
@@ -25,3 +28,16 @@ class TestFailed(testtools.TestCase):
                            ('leaked_allocations', 2), ('leaked_claims', 1)):
             self.assertTrue(experiment._failed(
                 dict(self.CLEAN_PASS, **{key: value})), key)
+
+
+class TestAlone(testtools.TestCase):
+
+    def test_a_second_experiment_waits_for_the_lock(self):
+        path = self.useFixture(fixtures.TempDir()).join('sub', 'lock')
+        with experiment._alone(path):
+            with open(path) as f:
+                self.assertEqual(str(experiment.os.getpid()), f.read())
+                self.assertRaises(BlockingIOError, fcntl.flock, f,
+                                  fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with open(path) as f:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
