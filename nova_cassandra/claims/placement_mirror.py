@@ -96,7 +96,10 @@ class Writer:
         if not writes:
             return [], []
         response = self._post(writes)
-        if response is not None and response.status_code == 204:
+        if response is None:
+            # Unreachable: one at a time would only wait longer.
+            return [], list(writes)
+        if response.status_code == 204:
             return writes, []
         if len(writes) > 1:
             LOG.warning('Placement refused a batch of %d allocations (%s); '
@@ -109,7 +112,7 @@ class Writer:
                 refused += one_refused
             return written, refused
         write = writes[0]
-        if response is not None and response.status_code == 409:
+        if response.status_code == 409:
             return self._conflict(write, response)
         LOG.warning('Placement refused the allocation of %s: %s',
                     write.consumer, _why(response))

@@ -144,6 +144,19 @@ class TestMirror(testtools.TestCase):
         self.assertEqual([{bad}] * 3, [set(p) for p in self.placement.posts
                                        if bad in p and len(p) == 1])
 
+    def test_unreachable_placement_is_not_asked_once_per_consumer(self):
+        writes = [write() for _ in range(3)]
+        self.placement.refuse[writes[0].consumer] = [None]
+        with self.mirror._cond:  # the thread takes them all at once
+            for w in writes:
+                self.mirror.submit(w)
+        self.assertTrue(self.mirror.flush(10))
+        self.assertEqual({w.consumer for w in writes},
+                         set(self.placement.written()))
+        # Unreachable, then written: never split.
+        self.assertEqual([3, 3], [len(p) for p in self.placement.posts])
+        self.assertEqual(3, metrics.snapshot()['mirror_retries'])
+
     def test_a_write_refused_every_time_is_counted_and_logged(self):
         logged = self.useFixture(
             fixtures.FakeLogger(name=placement_mirror.__name__))
