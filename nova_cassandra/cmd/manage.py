@@ -33,7 +33,9 @@ from nova_cassandra.claims import reconcile
 from nova_cassandra.cmd import common
 from nova_cassandra import exception
 from nova_cassandra import nova_db
-from nova_cassandra import patches as patches_mod
+from nova_cassandra.patching import operations
+from nova_cassandra.patching import series
+from nova_cassandra.patching import trees
 from nova_cassandra.store import claims as claims_store
 from nova_cassandra.store import hosts
 from nova_cassandra.store import schema
@@ -215,12 +217,12 @@ def placement_reconcile():
 # True, and when it returns False).
 PATCHES_ACTIONS = {
     'check': ('Tell whether the series is applied or applies cleanly.',
-              patches_mod.check, 'Patch series applied to %s.',
+              operations.check, 'Patch series applied to %s.',
               'Patch series not applied to %s; it applies cleanly.'),
-    'apply': ('Apply the series (idempotent).', patches_mod.apply,
+    'apply': ('Apply the series (idempotent).', operations.apply,
               'Applied the patch series to %s.',
               'Patch series already applied to %s.'),
-    'revert': ('Revert the series (idempotent).', patches_mod.revert,
+    'revert': ('Revert the series (idempotent).', operations.revert,
                'Reverted the patch series from %s.',
                'Patch series not applied to %s: nothing to revert.'),
 }
@@ -230,8 +232,8 @@ def patches():
     """Check, apply or revert the patch series on a nova tree."""
     _, func, if_true, if_false = PATCHES_ACTIONS[CONF.category.action]
     project = CONF.category.project
-    tree = patches_mod.find_tree(CONF.category.nova_path, project)
-    done = func(tree, patches_mod.read_series(project=project))
+    tree = trees.find_tree(CONF.category.nova_path, project)
+    done = func(tree, series.read_series(project=project))
     print((if_true if done else if_false) % tree.describe())
 
 
@@ -315,7 +317,7 @@ def add_command_parsers(subparsers):
             help='Directory holding the nova (or --project) package: a '
                  "source tree or site-packages (default: this Python's).")
         action.add_argument(
-            '--project', choices=sorted(patches_mod.PROJECTS),
+            '--project', choices=sorted(series.PROJECTS),
             default='nova',
             help="The series to use: nova's extension points (patches/) "
                  "or placement's allocation retry fix (patches/placement/).")

@@ -42,7 +42,9 @@ from nova_cassandra.experiment import stats
 from nova_cassandra.experiment import workload
 from nova_cassandra import metrics
 from nova_cassandra import nova_db
-from nova_cassandra import patches
+from nova_cassandra.patching import operations
+from nova_cassandra.patching import series
+from nova_cassandra.patching import trees
 from nova_cassandra.store import session as session_mod
 
 LOG = logging.getLogger(__name__)
@@ -139,8 +141,9 @@ class Experiment:
         placement_path = None
         if setup.placement_patched:
             placement_path = os.path.join(run_dir, 'placement')
-            patches.apply(patches.copy_installed(placement_path, 'placement'),
-                          patches.read_series(project='placement'))
+            operations.apply(
+                trees.copy_installed(placement_path, 'placement'),
+                series.read_series(project='placement'))
         server = placement_api.Server(self.conf.config_file,
                                       setup.placement_conf, run_dir,
                                       placement_path)

@@ -22,7 +22,7 @@ import sys
 import fixtures
 import nova
 
-from nova_cassandra import patches
+from nova_cassandra.patching import series
 from nova_cassandra.store import schema
 from tests.functional import base
 
@@ -104,7 +104,7 @@ class TestDevstackPlugin(base.TestCase):
         ignore = shutil.ignore_patterns('__pycache__')
         shutil.copytree(os.path.join(site, 'nova'),
                         os.path.join(tree, 'nova'), ignore=ignore)
-        dist_info = 'nova-%s.dist-info' % patches.NOVA_VERSION
+        dist_info = 'nova-%s.dist-info' % series.NOVA_VERSION
         for path in glob.glob(os.path.join(site, dist_info)):
             shutil.copytree(path, os.path.join(tree, dist_info))
         subprocess.run([MANAGE, 'patches', 'revert', '--nova-path', tree],
@@ -135,7 +135,7 @@ class TestDevstackPlugin(base.TestCase):
                               for project in ('nova-cassandra', 'nova')],
                              f.read().splitlines())
         self.assertIn('Applied the patch series to nova %s'
-                      % patches.NOVA_VERSION, result.stdout)
+                      % series.NOVA_VERSION, result.stdout)
         self.assertTrue(_listening(ADDRESS, 9042))
         self.assertRegex(result.stdout,
                          r'Created \d+ host rows; \d+ nodes already had one')

@@ -21,13 +21,15 @@ from stevedore import _cache as stevedore_cache
 import testtools
 
 from nova_cassandra import exception
-from nova_cassandra import patches
+from nova_cassandra.patching import operations
+from nova_cassandra.patching import series
+from nova_cassandra.patching import trees
 
 SDIST_DIR = os.path.expanduser(os.path.join(
     '~', '.cache', 'nova-cassandra', 'sdist'))
-SDIST = os.path.join(SDIST_DIR, 'nova-%s.tar.gz' % patches.NOVA_VERSION)
-SOURCE = 'nova-%s' % patches.NOVA_VERSION
-DIST_INFO = 'nova-%s.dist-info' % patches.NOVA_VERSION
+SDIST = os.path.join(SDIST_DIR, 'nova-%s.tar.gz' % series.NOVA_VERSION)
+SOURCE = 'nova-%s' % series.NOVA_VERSION
+DIST_INFO = 'nova-%s.dist-info' % series.NOVA_VERSION
 
 
 def _sdist():
@@ -35,7 +37,7 @@ def _sdist():
     if not os.path.exists(SDIST):
         result = subprocess.run(
             [sys.executable, '-m', 'pip', 'download', '--no-deps',
-             '--no-binary', ':all:', 'nova==%s' % patches.NOVA_VERSION,
+             '--no-binary', ':all:', 'nova==%s' % series.NOVA_VERSION,
              '-d', SDIST_DIR], capture_output=True, text=True, check=False)
         if result.returncode:
             raise AssertionError('cannot download the nova sdist into %s: '
@@ -81,30 +83,30 @@ class TestSeriesOnNova(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.series = patches.read_series()
+        self.series = series.read_series()
 
     def _copy(self, layout):
         """A fresh copy of the pristine ``layout`` and its nova tree."""
         root = os.path.join(self.useFixture(fixtures.TempDir()).path, layout)
         shutil.copytree(os.path.join(self.pristine, layout), root)
-        return root, patches.find_tree(root)
+        return root, trees.find_tree(root)
 
     def _round_trip(self, root, tree):
         """Apply twice, check, revert twice: back to the first bytes."""
         before = _snapshot(root)
-        self.assertFalse(patches.check(tree, self.series))
-        self.assertTrue(patches.apply(tree, self.series))
-        self.assertTrue(patches.check(tree, self.series))
+        self.assertFalse(operations.check(tree, self.series))
+        self.assertTrue(operations.apply(tree, self.series))
+        self.assertTrue(operations.check(tree, self.series))
         applied = _snapshot(root)
-        self.assertFalse(patches.apply(tree, self.series))
+        self.assertFalse(operations.apply(tree, self.series))
         self.assertEqual(applied, _snapshot(root))
         self.assertEqual(
             {'nova.scheduler.host_manager': ['host_manager'],
              'nova.scheduler.claims': ['placement']},
             self._series_entry_points(tree))
         changed = self._changed(before, applied)
-        self.assertTrue(patches.revert(tree, self.series))
-        self.assertFalse(patches.revert(tree, self.series))
+        self.assertTrue(operations.revert(tree, self.series))
+        self.assertFalse(operations.revert(tree, self.series))
         self.assertEqual(before, _snapshot(root))
         return changed
 
@@ -140,13 +142,13 @@ class TestSeriesOnNova(testtools.TestCase):
         # A nova patched by a nova-cassandra whose series ended a patch
         # earlier gets the rest, and is then as if patched at once.
         at_once_root, at_once = self._copy('site-packages')
-        patches.apply(at_once, self.series)
+        operations.apply(at_once, self.series)
         root, tree = self._copy('site-packages')
-        self.assertTrue(patches.apply(tree, self.series[:-1]))
+        self.assertTrue(operations.apply(tree, self.series[:-1]))
         self.assertRaises(exception.PatchSeriesPartlyApplied,
-                          patches.check, tree, self.series)
-        self.assertTrue(patches.apply(tree, self.series))
-        self.assertTrue(patches.check(tree, self.series))
+                          operations.check, tree, self.series)
+        self.assertTrue(operations.apply(tree, self.series))
+        self.assertTrue(operations.check(tree, self.series))
         self.assertEqual(_snapshot(at_once_root), _snapshot(root))
 
     def test_installed_layout(self):
@@ -169,7 +171,7 @@ class TestSeriesOnNova(testtools.TestCase):
         root, tree = self._copy('site-packages')
         other = self.useFixture(fixtures.TempDir()).path
         os.makedirs(cache_dir)
-        for operation in (patches.apply, patches.revert):
+        for operation in (operations.apply, operations.revert):
             for path in ((root,), (other,)):
                 # As stevedore writes one (it does not under /tmp).
                 digest, path_values = stevedore_cache._hash_settings_for_path(
@@ -192,7 +194,8 @@ class TestSeriesOnNova(testtools.TestCase):
             f.write(text.replace('host_manager.HostManager()',
                                  'host_manager.HostManager()  # local'))
         before = _snapshot(root)
-        for operation in (patches.apply, patches.revert, patches.check):
+        for operation in (operations.apply, operations.revert,
+                          operations.check):
             e = self.assertRaises(exception.PatchConflict,
                                   operation, tree, self.series)
             self.assertIn('0001-scheduler-host-manager-option.patch: '

@@ -19,7 +19,9 @@ import fixtures
 import sqlalchemy as sa
 from sqlalchemy import pool
 
-from nova_cassandra import patches
+from nova_cassandra.patching import operations
+from nova_cassandra.patching import series
+from nova_cassandra.patching import trees
 from tests.functional import base
 
 RACE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -55,9 +57,10 @@ def _placement_copy(dest, patched):
 
     placement's series is applied to the copy if ``patched``, else reverted.
     """
-    tree = patches.copy_installed(dest, 'placement')
-    series = patches.read_series(project='placement')
-    (patches.apply if patched else patches.revert)(tree, series)
+    tree = trees.copy_installed(dest, 'placement')
+    placement_series = series.read_series(project='placement')
+    (operations.apply if patched else operations.revert)(tree,
+                                                         placement_series)
     return dest
 
 

@@ -1,4 +1,4 @@
-"""``nova_cassandra.patches`` and ``patches`` sub-command on a tiny nova."""
+"""``nova_cassandra.patching`` and ``patches`` sub-command on a tiny nova."""
 
 import io
 import os
@@ -10,7 +10,10 @@ import testtools
 
 from nova_cassandra.cmd import manage
 from nova_cassandra import exception
-from nova_cassandra import patches
+from nova_cassandra.patching import entry_points
+from nova_cassandra.patching import operations
+from nova_cassandra.patching import series
+from nova_cassandra.patching import trees
 
 MANAGER = 'import os\n\n\ndef manager():\n    return os.sep\n'
 PYPROJECT = '[project]\nname = "nova"\n'
@@ -109,8 +112,8 @@ class PatchesTestCase(testtools.TestCase):
             'series': '# comment\n0001-a.patch\n\n0002-b.patch\n',
             '0001-a.patch': PATCH_1, '0002-b.patch': PATCH_2})
         self.useFixture(fixtures.MonkeyPatch(
-            'nova_cassandra.patches.PATCHES_DIR', self.patches_dir))
-        self.series = patches.read_series()
+            'nova_cassandra.patching.series.PATCHES_DIR', self.patches_dir))
+        self.series = series.read_series()
         self.source = os.path.join(tmp, 'source')
         _write(self.source, {
             'PKG-INFO': 'Metadata-Version: 2.1\nName: nova\n'
@@ -144,42 +147,42 @@ class TestReadSeries(PatchesTestCase):
 
     def test_missing_patch(self):
         os.remove(os.path.join(self.patches_dir, '0002-b.patch'))
-        self.assertRaises(exception.PatchSeriesInvalid, patches.read_series)
+        self.assertRaises(exception.PatchSeriesInvalid, series.read_series)
 
     def test_empty_series(self):
         _write(self.patches_dir, {'series': '# nothing\n'})
-        self.assertRaises(exception.PatchSeriesInvalid, patches.read_series)
+        self.assertRaises(exception.PatchSeriesInvalid, series.read_series)
 
     def test_patch_without_diff(self):
         _write(self.patches_dir, {'0001-a.patch': 'Subject: nothing\n'})
-        self.assertRaises(exception.PatchSeriesInvalid, patches.read_series)
+        self.assertRaises(exception.PatchSeriesInvalid, series.read_series)
 
     def test_entry_points_block(self):
         self.assertEqual(
             '\n# Added by nova-cassandra-manage patches apply.\n'
             '[nova.fake]\nfake = nova.manager:manager\n\n'
             '# End of nova-cassandra patches.\n',
-            patches._entry_points_block(self.series))
+            entry_points.block(self.series))
 
 
 class TestFindTree(PatchesTestCase):
 
     def test_source_tree(self):
-        tree = patches.find_tree(self.source)
+        tree = trees.find_tree(self.source)
         self.assertEqual((self.source, False, '34.0.0', None, 'nova'), tree)
 
     def test_source_tree_version_from_setup_cfg(self):
         os.remove(os.path.join(self.source, 'PKG-INFO'))
         _write(self.source, {'setup.cfg': '[metadata]\nversion = 34.0.0\n'})
-        self.assertEqual('34.0.0', patches.find_tree(self.source).version)
+        self.assertEqual('34.0.0', trees.find_tree(self.source).version)
 
     def test_source_tree_without_version(self):
         os.remove(os.path.join(self.source, 'PKG-INFO'))
         self.assertRaises(exception.NovaVersionUnknown,
-                          patches.find_tree, self.source)
+                          trees.find_tree, self.source)
 
     def test_installed(self):
-        tree = patches.find_tree(self.installed)
+        tree = trees.find_tree(self.installed)
         self.assertEqual((self.installed, True, '34.0.0', os.path.join(
             self.installed, 'nova-34.0.0.dist-info', 'entry_points.txt'),
             'nova'), tree)
@@ -187,113 +190,113 @@ class TestFindTree(PatchesTestCase):
     def test_installed_without_distribution(self):
         shutil.rmtree(os.path.join(self.installed, 'nova-34.0.0.dist-info'))
         self.assertRaises(exception.NovaVersionUnknown,
-                          patches.find_tree, self.installed)
+                          trees.find_tree, self.installed)
 
     def test_other_version_refused(self):
         _write(self.source, {'PKG-INFO': 'Name: nova\nVersion: 33.1.0\n'})
         e = self.assertRaises(exception.UnsupportedNovaVersion,
-                              patches.find_tree, self.source)
+                              trees.find_tree, self.source)
         self.assertEqual(
             'nova 33.1.0 in %s is not supported: the patch series is for '
             'nova 34.0.0.' % self.source, str(e))
 
     def test_no_nova(self):
         self.assertRaises(exception.NovaNotFound,
-                          patches.find_tree, self.patches_dir)
+                          trees.find_tree, self.patches_dir)
 
     def test_default_is_the_imported_nova(self):
         spec = mock.Mock(submodule_search_locations=[
             os.path.join(self.installed, 'nova')])
         with mock.patch('importlib.util.find_spec', return_value=spec):
-            self.assertEqual(self.installed, patches.find_tree().root)
+            self.assertEqual(self.installed, trees.find_tree().root)
 
 
 class TestApplyRevert(PatchesTestCase):
 
     def test_source_tree_round_trip(self):
-        tree = patches.find_tree(self.source)
+        tree = trees.find_tree(self.source)
         before = _read_tree(self.source)
-        self.assertFalse(patches.check(tree, self.series))
+        self.assertFalse(operations.check(tree, self.series))
 
-        self.assertTrue(patches.apply(tree, self.series))
+        self.assertTrue(operations.apply(tree, self.series))
         after = _read_tree(self.source)
         self.assertIn('os.linesep', after['nova/manager.py'])
         self.assertIn('nova.fake', after['pyproject.toml'])
         self.assertIn('claims', after['nova/tests/test_manager.py'])
         self.assertEqual("CLAIMS = 'placement'\n", after['nova/claims.py'])
         self.assertIn('releasenotes/notes/fake-0123.yaml', after)
-        self.assertTrue(patches.check(tree, self.series))
-        self.assertFalse(patches.apply(tree, self.series))
+        self.assertTrue(operations.check(tree, self.series))
+        self.assertFalse(operations.apply(tree, self.series))
         self.assertEqual(after, _read_tree(self.source))
 
-        self.assertTrue(patches.revert(tree, self.series))
+        self.assertTrue(operations.revert(tree, self.series))
         self.assertEqual(before, _read_tree(self.source))
-        self.assertFalse(patches.revert(tree, self.series))
+        self.assertFalse(operations.revert(tree, self.series))
 
     def test_installed_round_trip(self):
-        tree = patches.find_tree(self.installed)
+        tree = trees.find_tree(self.installed)
         before = _read_tree(self.installed)
 
-        self.assertTrue(patches.apply(tree, self.series))
+        self.assertTrue(operations.apply(tree, self.series))
         after = _read_tree(self.installed)
         self.assertEqual(
             sorted(list(before) + ['nova/claims.py']), sorted(after))
         self.assertIn('os.linesep', after['nova/manager.py'])
         self.assertEqual(
-            ENTRY_POINTS + patches._entry_points_block(self.series),
+            ENTRY_POINTS + entry_points.block(self.series),
             after['nova-34.0.0.dist-info/entry_points.txt'])
-        self.assertFalse(patches.apply(tree, self.series))
+        self.assertFalse(operations.apply(tree, self.series))
 
-        self.assertTrue(patches.revert(tree, self.series))
+        self.assertTrue(operations.revert(tree, self.series))
         self.assertEqual(before, _read_tree(self.installed))
 
     def test_tampered_file_refused_untouched(self):
         _write(self.source, {'nova/manager.py': MANAGER.replace(
             'os.sep', 'os.altsep')})
-        tree = patches.find_tree(self.source)
+        tree = trees.find_tree(self.source)
         before = _read_tree(self.source)
         e = self.assertRaises(exception.PatchConflict,
-                              patches.apply, tree, self.series)
+                              operations.apply, tree, self.series)
         self.assertIn('0001-a.patch: nova/manager.py: Hunk #1 FAILED', str(e))
         self.assertNotIn('\n', str(e))
         self.assertEqual(before, _read_tree(self.source))
         self.assertRaises(exception.PatchConflict,
-                          patches.revert, tree, self.series)
+                          operations.revert, tree, self.series)
         self.assertEqual(before, _read_tree(self.source))
 
     def test_entry_points_out_of_step(self):
-        tree = patches.find_tree(self.installed)
-        patches.apply(tree, self.series)
+        tree = trees.find_tree(self.installed)
+        operations.apply(tree, self.series)
         _write(self.installed, {
             'nova-34.0.0.dist-info/entry_points.txt': ENTRY_POINTS})
         self.assertRaises(exception.PatchSeriesPartlyApplied,
-                          patches.check, tree, self.series)
-        self.assertTrue(patches.apply(tree, self.series))
-        self.assertTrue(patches.check(tree, self.series))
+                          operations.check, tree, self.series)
+        self.assertTrue(operations.apply(tree, self.series))
+        self.assertTrue(operations.check(tree, self.series))
 
     def test_older_shorter_series_is_completed_or_reverted(self):
         # What an upgrade from a nova-cassandra with fewer patches finds.
-        tree = patches.find_tree(self.installed)
+        tree = trees.find_tree(self.installed)
         before = _read_tree(self.installed)
-        self.assertTrue(patches.apply(tree, self.series[:1]))
+        self.assertTrue(operations.apply(tree, self.series[:1]))
         e = self.assertRaises(exception.PatchSeriesPartlyApplied,
-                              patches.check, tree, self.series)
+                              operations.check, tree, self.series)
         self.assertIn('it has the first 1 of the series\' 2 patches, not '
                       '0002-b.patch', str(e))
-        self.assertTrue(patches.apply(tree, self.series))
-        self.assertTrue(patches.check(tree, self.series))
+        self.assertTrue(operations.apply(tree, self.series))
+        self.assertTrue(operations.check(tree, self.series))
         self.assertEqual(1, _read_tree(self.installed)[
             'nova-34.0.0.dist-info/entry_points.txt'].count(
-                patches._ENTRY_POINTS_BEGIN))
-        self.assertTrue(patches.revert(tree, self.series))
-        self.assertTrue(patches.apply(tree, self.series[:1]))
-        self.assertTrue(patches.revert(tree, self.series))
+                entry_points.BEGIN))
+        self.assertTrue(operations.revert(tree, self.series))
+        self.assertTrue(operations.apply(tree, self.series[:1]))
+        self.assertTrue(operations.revert(tree, self.series))
         self.assertEqual(before, _read_tree(self.installed))
 
     def test_failed_write_restores_the_tree(self):
-        tree = patches.find_tree(self.source)
+        tree = trees.find_tree(self.source)
         before = _read_tree(self.source)
-        real_write = patches._write
+        real_write = operations._write
         calls = []
 
         def second_write_fails(path, content):
@@ -302,17 +305,17 @@ class TestApplyRevert(PatchesTestCase):
                 raise PermissionError(13, 'Permission denied', path)
             real_write(path, content)
 
-        with mock.patch.object(patches, '_write',
+        with mock.patch.object(operations, '_write',
                                side_effect=second_write_fails):
             self.assertRaises(exception.PatchWriteFailed,
-                              patches.apply, tree, self.series)
+                              operations.apply, tree, self.series)
         self.assertEqual(before, _read_tree(self.source))
 
     def test_patch_program_missing(self):
-        tree = patches.find_tree(self.source)
+        tree = trees.find_tree(self.source)
         with mock.patch('shutil.which', return_value=None):
             self.assertRaises(exception.PatchToolMissing,
-                              patches.apply, tree, self.series)
+                              operations.apply, tree, self.series)
 
 
 class TestManagePatches(PatchesTestCase):
@@ -381,18 +384,18 @@ class TestPlacement(PatchesTestCase):
             'placement/manager.py': MANAGER})
 
     def test_apply_revert(self):
-        tree = patches.find_tree(self.installed, 'placement')
-        series = patches.read_series(project='placement')
+        tree = trees.find_tree(self.installed, 'placement')
+        placement_series = series.read_series(project='placement')
         self.assertEqual('placement 16.0.0 (installed) at %s' % self.installed,
                          tree.describe())
-        self.assertTrue(patches.apply(tree, series))
-        self.assertTrue(patches.check(tree, series))
+        self.assertTrue(operations.apply(tree, placement_series))
+        self.assertTrue(operations.check(tree, placement_series))
         files = _read_tree(self.installed)
         self.assertIn('os.pathsep', files['placement/manager.py'])
         self.assertEqual(MANAGER, files['nova/manager.py'])
         self.assertEqual(ENTRY_POINTS, files[
             'openstack_placement-16.0.0.dist-info/entry_points.txt'])
-        self.assertTrue(patches.revert(tree, series))
+        self.assertTrue(operations.revert(tree, placement_series))
         self.assertEqual(MANAGER, _read_tree(self.installed)[
             'placement/manager.py'])
 
@@ -401,7 +404,7 @@ class TestPlacement(PatchesTestCase):
             'openstack_placement-16.0.0.dist-info/METADATA':
                 'Name: openstack-placement\nVersion: 34.0.0\n'})
         e = self.assertRaises(exception.UnsupportedNovaVersion,
-                              patches.find_tree, self.installed, 'placement')
+                              trees.find_tree, self.installed, 'placement')
         self.assertEqual(
             'placement 34.0.0 in %s is not supported: the patch series is '
             'for placement 16.0.0.' % self.installed, str(e))
@@ -420,9 +423,9 @@ class TestShippedPatchesDir(testtools.TestCase):
         with open(os.path.join(self.root, 'patches', 'series'), 'w'):
             pass
         self.assertEqual(os.path.join(self.root, 'patches'),
-                         patches._shipped_patches_dir(self.package, '/prefix'))
+                         series._shipped_patches_dir(self.package, '/prefix'))
 
     def test_installed_from_a_wheel(self):
         # pbr's data_files put patches/ under the environment's data path.
         self.assertEqual('/prefix/share/nova-cassandra/patches',
-                         patches._shipped_patches_dir(self.package, '/prefix'))
+                         series._shipped_patches_dir(self.package, '/prefix'))
