@@ -20,11 +20,6 @@ from nova_cassandra.store import hosts
 LOG = logging.getLogger(__name__)
 
 CONFLICT_RETRY_COUNT = 3
-# In the INFO lines a claim logs when it loses a race, as nova's report
-# client logs placement's refusals: the experiment counts them per kind.
-LOST_CAS = 'lost its compare-and-set'
-NO_ROOM = 'no longer has room'
-GAVE_UP = 'changed on every one of'
 
 
 def claim(store, node_uuid, consumer_uuid, resources, ttl, view=None):
@@ -54,16 +49,17 @@ def claim(store, node_uuid, consumer_uuid, resources, ttl, view=None):
             if view:
                 view.note(usage)
         if not capacity.fits(usage, resources):
-            LOG.info('Node %s %s for %s.', node_uuid, NO_ROOM, consumer_uuid)
+            LOG.info('Node %s no longer has room for %s.', node_uuid,
+                     consumer_uuid)
             metrics.count('no_fit')
             return False
         try:
             generation = store.claim(node_uuid, usage.record.generation,
                                      consumer_uuid, resources, ttl)
         except exception.HostConflict:
-            LOG.info('Claim for %s on node %s %s (attempt %d of %d).',
-                     consumer_uuid, node_uuid, LOST_CAS, attempt + 1,
-                     CONFLICT_RETRY_COUNT + 1)
+            LOG.info('Claim for %s on node %s lost its compare-and-set '
+                     '(attempt %d of %d).', consumer_uuid, node_uuid,
+                     attempt + 1, CONFLICT_RETRY_COUNT + 1)
             metrics.count('conflicts')
             if attempt < CONFLICT_RETRY_COUNT:
                 metrics.count('retries')
@@ -78,8 +74,9 @@ def claim(store, node_uuid, consumer_uuid, resources, ttl, view=None):
                 claims=usage.claims + [claims_store.Claim(
                     consumer_uuid, dict(resources), None)]))
         return True
-    LOG.info('Node %s %s %d claim attempts for %s; trying another host.',
-             node_uuid, GAVE_UP, CONFLICT_RETRY_COUNT + 1, consumer_uuid)
+    LOG.info('Node %s changed on every one of %d claim attempts for %s; '
+             'trying another host.', node_uuid, CONFLICT_RETRY_COUNT + 1,
+             consumer_uuid)
     metrics.count('gave_up')
     return False
 
