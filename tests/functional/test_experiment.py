@@ -55,8 +55,10 @@ class TestExperiment(base.TestCase):
             output, _ = process.communicate(timeout=60)
             self.fail('the smoke preset took over %ds:\n%s'
                       % (RUN_TIMEOUT, output))
-        with open(os.path.join(self.output_dir,
-                               'experiment-smoke.json')) as f:
+        path = os.path.join(self.output_dir, 'experiment-smoke.json')
+        # A run that died before its results says why in its output.
+        self.assertTrue(os.path.exists(path), output)
+        with open(path) as f:
             result = json.load(f)
         runs = {(run['setup'], run['schedulers']): run
                 for run in result['runs']}
