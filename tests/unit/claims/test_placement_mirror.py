@@ -222,6 +222,8 @@ class TestMirror(testtools.TestCase):
         self.assertEqual(1, metrics.snapshot()['mirror_cancelled'])
 
     def test_cancel_drops_a_retry_of_a_write_in_flight(self):
+        # The retry waits long enough for cancel to find it queued.
+        self.patch(placement_mirror, 'FIRST_BACKOFF', 5)
         self.placement.gate = threading.Event()
         w = write()
         self.placement.refuse[w.consumer] = [500]
