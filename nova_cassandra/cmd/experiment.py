@@ -49,6 +49,7 @@ from nova_cassandra.experiment import claim_race
 from nova_cassandra.experiment import host_state_read
 from nova_cassandra.experiment import mysql_state
 from nova_cassandra.experiment import presets
+from nova_cassandra.experiment import projection
 from nova_cassandra.experiment import report
 from nova_cassandra.experiment import roundtrip
 from nova_cassandra.experiment import runner
@@ -170,11 +171,16 @@ def _run_schedulers():
                             'available': reasons[s.name] is None,
                             'reason': reasons[s.name]} for s in chosen},
         'runs': runs, 'end_to_end': [],
+        'projection': {'model': projection.ASSUMPTIONS,
+                       'rows': projection.table_rows(runs)},
     }
     json_path, png_path = report.output_paths(CONF.output_dir, CONF.preset)
     print(report.runs_table(runs))
     print('\nCPU ms per placement by process group:')
     print(report.cpu_table(runs))
+    print('\nPlacements/s projected on machines of their own (%s):'
+          % projection.ASSUMPTIONS)
+    print(report.projection_table(runs))
     mirror = report.mirror_table(runs)
     if mirror:
         print("\nPlacement allocations against the store's claims (drift "

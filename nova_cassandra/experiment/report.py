@@ -3,6 +3,8 @@
 import json
 import os
 
+from nova_cassandra.experiment import projection
+
 
 def _aligned(rows):
     """Rows of cells as text: first column left-aligned, others right."""
@@ -150,6 +152,11 @@ def visibility_table(runs):
             '%.1f' % figures[key] if key in figures else '-'
             for key in ('p50_ms', 'p99_ms', 'read_ms')))
     return _aligned(rows) if len(rows) > 1 else ''
+
+
+def projection_table(runs):
+    """Placements/s each set-up projects to (``projection``'s model)."""
+    return _aligned(projection.table_rows(runs))
 
 
 def _cpu_per_placement(run):
