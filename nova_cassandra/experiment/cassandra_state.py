@@ -11,6 +11,7 @@ After each run the independent checker reads usage and claims back.
 import functools
 import statistics
 import time
+import types
 import uuid
 
 from oslo_serialization import jsonutils
@@ -19,6 +20,7 @@ from nova_cassandra.claims import checker
 from nova_cassandra.experiment import checker as experiment_checker
 from nova_cassandra.experiment import claim_race
 from nova_cassandra.experiment import stats
+from nova_cassandra.scheduler import host_view
 from nova_cassandra.store import claims as claims_store
 from nova_cassandra.store import hosts
 from nova_cassandra.store import schema
@@ -110,31 +112,36 @@ class CassandraState:
                 for held in usage.claims if held.consumer_uuid in wanted}
 
     def visibility(self, seconds):
-        """How long computes' changes take to show in the schedulers' read.
+        """How long computes' changes take to reach a scheduler's host view.
 
-        Reads the host rows as ``CassandraHostManager`` does, back to back,
-        for ``seconds``; each node whose record was rebuilt (a new
-        ``state['changed_at']``) since the previous read gives one sample:
-        the time from the change to the read that showed it.  Returns
-        (samples in seconds, mean time of one read in seconds: the
-        samples' resolution).
+        Refreshes a ``HostView`` of the store, as the claims driver does
+        per request, back to back for ``seconds``; each node whose record
+        was rebuilt (a new ``state['changed_at']``) since the previous
+        refresh gives one sample: the time from the change to the refresh
+        that showed it.  Returns (samples in seconds, mean time of one
+        refresh in seconds: the samples' resolution).
         """
-        changed_at = {}
+        view = host_view.HostView(types.SimpleNamespace(
+            group='cassandra',
+            claims=types.SimpleNamespace(get_store=lambda: self._claims)))
+        view.refresh()
+        seen = {usage.record.node_uuid: usage.state_json
+                for usage in view.nodes()}
         delays = []
-        reads = stats.Latencies()
+        refreshes = stats.Latencies()
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            rows = reads.time(lambda: list(self._hosts.rows()))
+            refreshes.time(view.refresh)
             now = time.time()
-            for row in rows:
-                known = changed_at.get(row.node_uuid)
-                if known is not None and known[0] == row.generation:
+            for usage in view.nodes():
+                node = usage.record.node_uuid
+                if seen.get(node) == usage.state_json:
                     continue
-                changed = jsonutils.loads(row.state)['changed_at']
-                changed_at[row.node_uuid] = (row.generation, changed)
-                if known is not None and known[1] != changed:
+                if node in seen:
+                    changed = jsonutils.loads(usage.state_json)['changed_at']
                     delays.append(now - changed)
-        return delays, statistics.fmean(reads.samples)
+                seen[node] = usage.state_json
+        return delays, statistics.fmean(refreshes.samples)
 
     def allocations(self):
         """``{node: {consumer: resources}}`` as the store counts usage.

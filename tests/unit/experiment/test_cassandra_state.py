@@ -1,4 +1,3 @@
-import collections
 import time
 import types
 import uuid
@@ -9,23 +8,28 @@ import testtools
 
 from nova_cassandra.experiment import cassandra_state
 from nova_cassandra.experiment import checker
+from nova_cassandra.store import claims as claims_store
+from nova_cassandra.store import hosts
 
-Row = collections.namedtuple('Row', 'node_uuid generation state')
 
+class FakeStore:
+    """A store without a changes log whose nodes change as reads say."""
 
-class FakeHosts:
-    """Host rows that change as a list of reads says, then stay."""
+    changes = None
 
     def __init__(self, reads):
         self.reads = list(reads)
 
-    def rows(self):
-        return iter(self.reads.pop(0) if len(self.reads) > 1
+    def all_usage(self):
+        return list(self.reads.pop(0) if len(self.reads) > 1
                     else self.reads[0])
 
 
-def _row(node, generation, changed_at):
-    return Row(node, generation, jsonutils.dumps({'changed_at': changed_at}))
+def _usage(node, generation, changed_at):
+    return claims_store.NodeUsage(
+        hosts.HostRecord(node_uuid=node, host='h', nodename='n',
+                         capacity={}, generation=generation), [],
+        jsonutils.dumps({'changed_at': changed_at}))
 
 
 class TestVisibility(testtools.TestCase):
@@ -34,15 +38,15 @@ class TestVisibility(testtools.TestCase):
         a, b = uuid.uuid4(), uuid.uuid4()
         now = time.time()
         reads = [
-            [_row(a, 1, now - 60), _row(b, 1, now - 60)],
+            [_usage(a, 1, now - 60), _usage(b, 1, now - 60)],
             # a claim bumped a's generation: same record, no sample
-            [_row(a, 2, now - 60), _row(b, 1, now - 60)],
+            [_usage(a, 2, now - 60), _usage(b, 1, now - 60)],
             # both rebuilt, 50 ms and 1 s ago
-            [_row(a, 3, now - 0.05), _row(b, 2, now - 1)],
+            [_usage(a, 3, now - 0.05), _usage(b, 2, now - 1)],
         ]
         state = cassandra_state.CassandraState.__new__(
             cassandra_state.CassandraState)
-        state._hosts = FakeHosts(reads)
+        state._claims = FakeStore(reads)
         self.useFixture(fixtures.MockPatch('time.time', return_value=now))
 
         delays, read_seconds = state.visibility(0.2)
