@@ -22,6 +22,7 @@ import time
 from cassandra import util as cassandra_util
 from oslo_log import log as logging
 
+from nova_cassandra.store import base
 from nova_cassandra.store import session as session_mod
 
 LOG = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def _not_logged(error, node_uuid):
     LOG.warning('Change of node %s not logged: %s', node_uuid, error)
 
 
-class ChangeLog:
+class ChangeLog(base.ChangeLog):
     """Appends to and reads the ``host_changes`` table."""
 
     def __init__(self, session, keyspace):

@@ -15,6 +15,7 @@ import datetime
 import uuid
 
 from nova_cassandra import exception
+from nova_cassandra.store import base
 from nova_cassandra.store import changes
 from nova_cassandra.store import hosts
 from nova_cassandra.store import session as session_mod
@@ -93,7 +94,7 @@ def usages(rows):
         yield usage
 
 
-class ClaimStore:
+class ClaimStore(base.ClaimStore):
     """Reads node usage with claims; takes and releases claims."""
 
     def __init__(self, session, keyspace):

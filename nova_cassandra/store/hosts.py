@@ -18,6 +18,7 @@ from oslo_serialization import jsonutils
 
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
+from nova_cassandra.store import base
 from nova_cassandra.store import changes
 from nova_cassandra.store import schema
 from nova_cassandra.store import session as session_mod
@@ -124,7 +125,7 @@ class HostRecord:
         raise exception.InvalidHostRecord(node=self.node_uuid, reason=reason)
 
 
-class HostStore:
+class HostStore(base.HostStore):
     """Reads and compare-and-set writes of ``compute_nodes`` host state."""
 
     def __init__(self, session, keyspace):
@@ -211,23 +212,14 @@ class HostStore:
             raise exception.HostNotFound(node=node_uuid)
         return HostRecord.from_row(row)
 
-    def rows(self):
-        """Every node's row as stored, ``state`` still JSON, in pages.
-
-        Read at ``read_consistency``, for readers that decode only what
-        changed since they last looked.
-        """
+    def list(self):
+        """Every node's state, read in pages at ``read_consistency``."""
         statement, profile = self._list
         statement.fetch_size = _PAGE_SIZE
         for row in self.session.execute(statement,
                                         execution_profile=profile):
             if row.generation is not None:
-                yield row
-
-    def list(self):
-        """Every node's state, read in pages at ``read_consistency``."""
-        for row in self.rows():
-            yield HostRecord.from_row(row)
+                yield HostRecord.from_row(row)
 
     def report(self, host):
         """Record that compute service ``host`` is alive, as of now."""

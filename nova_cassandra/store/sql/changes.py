@@ -12,6 +12,7 @@ import random
 
 import sqlalchemy as sa
 
+from nova_cassandra.store import base
 from nova_cassandra.store import changes
 from nova_cassandra.store.sql import database as database_mod
 from nova_cassandra.store.sql import schema
@@ -37,7 +38,7 @@ def append(connection, node_uuid):
                 sa.text('SECOND'), -RETENTION_SECONDS, database_mod.NOW)))
 
 
-class ChangeLog:
+class ChangeLog(base.ChangeLog):
     """Reads the ``host_changes`` table."""
 
     def __init__(self, database):

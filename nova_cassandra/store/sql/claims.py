@@ -14,6 +14,7 @@ from sqlalchemy.dialects import mysql
 
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
+from nova_cassandra.store import base
 from nova_cassandra.store import claims
 from nova_cassandra.store.sql import changes
 from nova_cassandra.store.sql import database as database_mod
@@ -50,7 +51,7 @@ def _usage_query(shard):
         table.c.node_uuid == nodes.c.node_uuid, table.c.expires_at > _NOW)))
 
 
-class ClaimStore:
+class ClaimStore(base.ClaimStore):
     """Reads node usage with claims; takes and releases claims."""
 
     def __init__(self, database):

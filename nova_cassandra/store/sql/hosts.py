@@ -14,6 +14,7 @@ from sqlalchemy.dialects import mysql
 
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
+from nova_cassandra.store import base
 from nova_cassandra.store import hosts
 from nova_cassandra.store.sql import changes
 from nova_cassandra.store.sql import database as database_mod
@@ -56,7 +57,7 @@ def conflict(connection, nodes, node_uuid, expected):
                                   found=found)
 
 
-class HostStore:
+class HostStore(base.HostStore):
     """Reads and compare-and-set writes of the shards' host state rows."""
 
     def __init__(self, database):
@@ -132,23 +133,16 @@ class HostStore:
             raise exception.HostNotFound(node=node_uuid)
         return HostRecord.from_row(row)
 
-    def rows(self):
-        """Every node's row as stored, ``state`` still JSON, shard by shard.
-
-        For readers that decode only what changed since they last looked.
-        """
+    def list(self):
+        """Every node's state, shard by shard."""
         for nodes, _ in self.database.shards:
             with self.database.reader() as connection:
                 # SELECT node_uuid, host, ..., updated_at
                 # FROM compute_nodes_<shard>
                 rows = connection.execute(
                     sa.select(*_columns(nodes))).all()
-            yield from rows
-
-    def list(self):
-        """Every node's state."""
-        for row in self.rows():
-            yield HostRecord.from_row(row)
+            for row in rows:
+                yield HostRecord.from_row(row)
 
     def report(self, host):
         """Record that compute service ``host`` is alive, as of now."""
