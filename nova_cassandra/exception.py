@@ -40,11 +40,11 @@ class ReplicationBeyondNodes(NovaCassandraError):
 
 
 class HostNotFound(NovaCassandraError):
-    msg_fmt = 'Compute node %(node)s has no host state in Cassandra.'
+    msg_fmt = 'Compute node %(node)s has no host state in the store.'
 
 
 class HostExists(NovaCassandraError):
-    msg_fmt = 'Compute node %(node)s already has host state in Cassandra.'
+    msg_fmt = 'Compute node %(node)s already has host state in the store.'
 
 
 class HostConflict(NovaCassandraError):

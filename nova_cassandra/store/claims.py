@@ -139,11 +139,7 @@ class ClaimStore(base.ClaimStore):
             generation + 1, node_uuid, generation,
             node_uuid, consumer_uuid, resources, ttl))
         if not result.was_applied:
-            found = getattr(result.one(), 'generation', None)
-            if found is None:
-                raise exception.HostNotFound(node=node_uuid)
-            raise exception.HostConflict(node=node_uuid, expected=generation,
-                                         found=found)
+            raise hosts.refused(result, node_uuid, generation)
         self.changes.append(node_uuid)
         return generation + 1
 

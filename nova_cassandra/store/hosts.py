@@ -77,6 +77,19 @@ def amounts_problem(amounts):
     return None
 
 
+def refused(result, node_uuid, expected):
+    """``HostConflict`` or ``HostNotFound`` for a refused compare-and-set.
+
+    ``result``: the refused conditional write's, whose row carries the
+    generation found; a missing partition answers with ``[applied]`` alone.
+    """
+    found = getattr(result.one(), 'generation', None)
+    if found is None:
+        return exception.HostNotFound(node=node_uuid)
+    return exception.HostConflict(node=node_uuid, expected=expected,
+                                  found=found)
+
+
 @dataclasses.dataclass
 class HostRecord:
     """One compute node's state as stored: amounts per resource class."""
@@ -194,13 +207,7 @@ class HostStore(base.HostStore):
         result = self.session.execute(statement, params,
                                       execution_profile=profile)
         if not result.was_applied:
-            # A missing partition answers with [applied] alone.
-            found = getattr(result.one(), 'generation', None)
-            if found is None:
-                raise exception.HostNotFound(node=record.node_uuid)
-            raise exception.HostConflict(node=record.node_uuid,
-                                         expected=record.generation,
-                                         found=found)
+            raise refused(result, record.node_uuid, record.generation)
         self.changes.append(record.node_uuid)
         return dataclasses.replace(record, generation=new_generation)
 

@@ -298,7 +298,7 @@ class TestStoresRefuseBadInput(StoredState):
         ('claim_unknown_node', '_claim', dict(node=uuid.UUID(int=2)),
          exception.HostNotFound,
          'Compute node 00000000-0000-0000-0000-000000000002 has no host '
-         'state in Cassandra'),
+         'state in the store'),
     ]]
 
     def test_refused_with_a_clear_error(self):
