@@ -43,7 +43,8 @@ class HostView:
 
     def __init__(self, backend):
         self.backend = backend
-        self._lock = threading.Lock()
+        # Held by refreshes and by notes, which refreshes make too.
+        self._lock = threading.RLock()
         self._nodes = {}
         # Node uuids in a list replaced, never changed in place, so walks
         # that started before a node came or went go on undisturbed.
@@ -127,13 +128,14 @@ class HostView:
         Ignored when the view holds a later generation of the node.
         """
         node_uuid = usage.record.node_uuid
-        held = self._nodes.get(node_uuid)
-        if (held is not None
-                and held.record.generation > usage.record.generation):
-            return
-        self._nodes[node_uuid] = usage
-        if held is None:
-            self._order = self._order + (node_uuid,)
+        with self._lock:
+            held = self._nodes.get(node_uuid)
+            if (held is not None
+                    and held.record.generation > usage.record.generation):
+                return
+            self._nodes[node_uuid] = usage
+            if held is None:
+                self._order = self._order + (node_uuid,)
 
     def get(self, node_uuid):
         """The node's ``NodeUsage``, or None."""
