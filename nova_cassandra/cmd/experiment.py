@@ -126,12 +126,21 @@ def _stop_on_sigterm(signum, frame):
     sys.exit(128 + signum)
 
 
+# Unpatched placement over-commits when schedulers race (the defect
+# patches/placement/ fixes, doc/source/bugs): in the set-ups that measure
+# stock as it ships, over-commit is the finding the report prints, not a
+# failure of the command.
+FINDINGS = {'stock': {'capacity_violations'},
+            'stock-tuned': {'capacity_violations'}}
+
+
 def _failed(record):
     """Whether a run or pass record shows over-commit, loss or an error."""
+    findings = FINDINGS.get(record.get('setup'), set())
     return any(record.get(key) for key in (
         'capacity_violations', 'errors', 'missing_allocations',
         'mirror_drift', 'cassandra_offenders', 'store_offenders',
-        'leaked_allocations', 'leaked_claims'))
+        'leaked_allocations', 'leaked_claims') if key not in findings)
 
 
 # Every scheduler run starts and ends by removing every fleet in placement

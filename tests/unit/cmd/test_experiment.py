@@ -31,6 +31,15 @@ class TestFailed(testtools.TestCase):
         self.assertFalse(experiment._failed(
             dict(self.CLEAN_PASS, missing_allocations=None)))
 
+    def test_stock_s_own_over_commit_is_a_finding_not_a_failure(self):
+        over = dict(self.CLEAN_PASS, capacity_violations=[{'rp_uuid': 'r'}])
+        for setup in ('stock', 'stock-tuned'):
+            self.assertFalse(experiment._failed(dict(over, setup=setup)))
+            self.assertTrue(experiment._failed(dict(over, setup=setup,
+                                                    errors=1)))
+        for setup in ('stock-fixed', 'cassandra', 'mysql-1'):
+            self.assertTrue(experiment._failed(dict(over, setup=setup)))
+
     def test_each_loss_fails_the_experiment(self):
         for key, value in (('capacity_violations', [{'rp_uuid': 'r'}]),
                            ('errors', 1), ('missing_allocations', 1),
