@@ -53,6 +53,7 @@ import sys
 
 from nova import rpc
 from oslo_config import cfg
+from oslo_log import log as logging
 
 from nova_cassandra.cmd import common
 from nova_cassandra import exception
@@ -308,7 +309,23 @@ def _run_claims():
     return 1 if any(f['offenders'] for f in figures) else 0
 
 
+def _log_to_file():
+    """Log to ``<output-dir>/experiment.log`` unless told where.
+
+    The console is for the progress lines and the tables: the warnings of
+    nova's code and of the services' clients would interleave with them.
+    """
+    if CONF.log_file or CONF.log_dir:
+        return
+    path = os.path.join(os.path.abspath(CONF.output_dir), 'experiment.log')
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    CONF.set_override('log_file', path)
+    logging.setup(CONF, 'nova-cassandra-experiment')
+    print('Logging to %s' % path, flush=True)
+
+
 def _run():
+    _log_to_file()
     runs = {'roundtrip': _run_roundtrip, 'reads': _run_reads,
             'claims': _run_claims}
     if CONF.preset in runs:
