@@ -39,12 +39,12 @@ from nova import objects
 from nova.scheduler.client import report
 from oslo_config import cfg
 
-from nova_cassandra import backfill
 from nova_cassandra.claims import checker
 from nova_cassandra.claims import reconcile
+from nova_cassandra.cmd import backfill
 from nova_cassandra.cmd import common
+from nova_cassandra.cmd import nova_db
 from nova_cassandra import exception
-from nova_cassandra import nova_db
 from nova_cassandra.patching import operations
 from nova_cassandra.patching import series
 from nova_cassandra.patching import trees

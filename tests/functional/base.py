@@ -26,9 +26,9 @@ from nova import rpc
 from oslo_config import cfg
 import testtools
 
+from nova_cassandra.cmd import nova_db
 from nova_cassandra.conf import cassandra as cassandra_conf
 from nova_cassandra import exception
-from nova_cassandra import nova_db
 from nova_cassandra.store import schema
 from nova_cassandra.store import session as session_mod
 

@@ -24,10 +24,10 @@ from testtools.content import text_content
 from nova_cassandra.claims import capacity
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.claims import checker
-from nova_cassandra.experiment import claim_race
 from nova_cassandra.store import claims
 from nova_cassandra.store import hosts
 from nova_cassandra.store import session as session_mod
+from nova_cassandra_experiment import claim_race
 from tests.functional import base
 
 ONE_VCPU = claim_race.ONE_VCPU

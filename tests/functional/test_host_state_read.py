@@ -16,7 +16,7 @@ from nova import context as nova_context
 from nova import objects
 from oslo_config import cfg
 
-from nova_cassandra.experiment import host_state_read
+from nova_cassandra_experiment import host_state_read
 from tests.functional import base
 
 

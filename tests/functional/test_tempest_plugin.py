@@ -19,7 +19,7 @@ nova-conductor, two nova-compute with nova's ``SmallFakeDriver`` and two
 nova-scheduler with the Cassandra host manager and claims.  They use the
 stack's MariaDB, RabbitMQ, placement and Cassandra, in databases, a vhost
 and a keyspace of this run's own.  The stack has no keystone, glance or
-neutron: ``nova_cassandra.experiment.standins`` answers the few calls made
+neutron: ``nova_cassandra_experiment.standins`` answers the few calls made
 to them (tokens, one image, no ports).
 """
 
@@ -36,10 +36,10 @@ import requests
 import sqlalchemy
 from testtools import content
 
-from nova_cassandra.experiment import end_to_end
-from nova_cassandra.experiment import processes
-from nova_cassandra.experiment import schedulers as schedulers_mod
-from nova_cassandra.experiment import standins
+from nova_cassandra_experiment import end_to_end
+from nova_cassandra_experiment import processes
+from nova_cassandra_experiment import schedulers as schedulers_mod
+from nova_cassandra_experiment import standins
 from tests.functional import base
 
 COMPUTES = 2
@@ -246,7 +246,7 @@ class TestTempestPlugin(base.TestCase):
                   {'DEFAULT': {'host': host, 'state_path': os.path.join(
                       self.dir, host)}})
         start('api', [sys.executable, '-m',
-                      'nova_cassandra.experiment.nova_api',
+                      'nova_cassandra_experiment.nova_api',
                       '--bind', self.api_url.split('//')[1]])
         group.wait_for('%d compute providers in placement' % COMPUTES,
                        lambda: len(self._our_providers()) == COMPUTES,

@@ -33,11 +33,11 @@ import uuid
 import fixtures
 from testtools import content
 
-from nova_cassandra.experiment import cassandra_state
-from nova_cassandra.experiment import presets
-from nova_cassandra.experiment import workload
 from nova_cassandra.store import claims
 from nova_cassandra.store import session as session_mod
+from nova_cassandra_experiment import cassandra_state
+from nova_cassandra_experiment import presets
+from nova_cassandra_experiment import workload
 from tests.functional import base
 
 PRESET = presets.PRESETS['faults']

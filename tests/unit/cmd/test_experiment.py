@@ -15,7 +15,7 @@ import fcntl
 import fixtures
 import testtools
 
-from nova_cassandra.cmd import experiment
+from nova_cassandra_experiment import cmd as experiment
 
 
 class TestFailed(testtools.TestCase):

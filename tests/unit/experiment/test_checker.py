@@ -12,7 +12,7 @@
 
 import testtools
 
-from nova_cassandra.experiment import checker
+from nova_cassandra_experiment import checker
 
 
 def _inventory(total, reserved=0, ratio=1.0, max_unit=None):

@@ -16,7 +16,7 @@ import shutil
 import fixtures
 import testtools
 
-from nova_cassandra.experiment import cpu
+from nova_cassandra_experiment import cpu
 
 
 def _write_process(proc, pid, ppid, ticks, cmdline, comm='x'):

@@ -12,7 +12,7 @@
 
 import testtools
 
-from nova_cassandra.experiment import end_to_end
+from nova_cassandra_experiment import end_to_end
 
 
 def _inventory(total, reserved=0, ratio=1.0, max_unit=None):
@@ -46,7 +46,7 @@ class TestFits(testtools.TestCase):
     def test_the_fleet_sizes_hold_fewer_servers_than_a_pass_boots(self):
         # What the pass's docstring promises: the schedulers race for the
         # last room of the fleet (nova reserves 512 MB of each node).
-        from nova_cassandra.experiment import fake_driver
+        from nova_cassandra_experiment import fake_driver
         inventories = {
             i: {'VCPU': _inventory(size.vcpus, ratio=4.0),
                 'MEMORY_MB': _inventory(size.memory_mb, 512),

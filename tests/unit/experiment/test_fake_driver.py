@@ -19,7 +19,7 @@ from nova.compute import provider_tree
 from nova.virt import fake
 import testtools
 
-from nova_cassandra.experiment import fake_driver
+from nova_cassandra_experiment import fake_driver
 
 
 class TestFleetDriver(testtools.TestCase):

@@ -12,8 +12,8 @@
 
 import testtools
 
-from nova_cassandra.experiment import checker
-from nova_cassandra.experiment import fleet
+from nova_cassandra_experiment import checker
+from nova_cassandra_experiment import fleet
 
 
 def _inventory(total, ratio, reserved=0):

@@ -14,8 +14,8 @@ import types
 
 import testtools
 
-from nova_cassandra.experiment import mysql_state
-from nova_cassandra.experiment import presets
+from nova_cassandra_experiment import mysql_state
+from nova_cassandra_experiment import presets
 
 CONF = types.SimpleNamespace(api_database=types.SimpleNamespace(
     connection='mysql+pymysql://nova:pw@127.0.0.1:3306/nova_api'

@@ -15,9 +15,9 @@ import dataclasses
 from oslo_config import cfg
 import testtools
 
-from nova_cassandra.experiment import fleet
-from nova_cassandra.experiment import presets
 from nova_cassandra.store import backends
+from nova_cassandra_experiment import fleet
+from nova_cassandra_experiment import presets
 
 
 class TestSetup(testtools.TestCase):

@@ -17,7 +17,7 @@ import time
 import fixtures
 import testtools
 
-from nova_cassandra.experiment import processes
+from nova_cassandra_experiment import processes
 
 # A service that forks a worker and ignores SIGTERM, as a stuck one would.
 STUBBORN = '''

@@ -14,7 +14,7 @@ import io
 
 import testtools
 
-from nova_cassandra.experiment import progress
+from nova_cassandra_experiment import progress
 
 
 class _Terminal(io.StringIO):

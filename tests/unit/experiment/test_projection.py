@@ -12,7 +12,7 @@
 
 import testtools
 
-from nova_cassandra.experiment import projection
+from nova_cassandra_experiment import projection
 
 # Measured on one run of stock at K = 1, 100 hosts (ms per placement).
 STOCK = {'cassandra': 40.0, 'driver': 5.0, 'fleet': 17.0, 'mariadb': 17.0,

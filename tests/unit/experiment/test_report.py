@@ -15,7 +15,7 @@ import os
 import fixtures
 import testtools
 
-from nova_cassandra.experiment import report
+from nova_cassandra_experiment import report
 
 
 def _run(setup, k, rate, p99):

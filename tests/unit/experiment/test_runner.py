@@ -12,7 +12,7 @@
 
 import testtools
 
-from nova_cassandra.experiment import runner
+from nova_cassandra_experiment import runner
 
 
 class TestDrained(testtools.TestCase):

@@ -21,10 +21,10 @@ import testtools
 
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra import exception
-from nova_cassandra.experiment import schedulers
 from nova_cassandra import metrics
 from nova_cassandra.store import claims as claims_store
 from nova_cassandra.store import hosts
+from nova_cassandra_experiment import schedulers
 
 LOG = '''\
 2026-01-01 INFO nova.scheduler.host_manager [-] Received a sync request \

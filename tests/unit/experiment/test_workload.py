@@ -15,8 +15,8 @@ import time
 
 import testtools
 
-from nova_cassandra.experiment import fake_driver
-from nova_cassandra.experiment import workload
+from nova_cassandra_experiment import fake_driver
+from nova_cassandra_experiment import workload
 
 
 class NoValidHost_Remote(Exception):

@@ -27,11 +27,11 @@ import sqlalchemy as sa
 from sqlalchemy import pool
 
 from nova_cassandra import exception
-from nova_cassandra.experiment import cassandra_state
 from nova_cassandra.store.sql import claims
 from nova_cassandra.store.sql import database as database_mod
 from nova_cassandra.store.sql import hosts
 from nova_cassandra.store.sql import schema
+from nova_cassandra_experiment import cassandra_state
 
 DATABASE = 'nova_cassandra_experiment'
 # Kept by ``reset``: what says the database is at the schema version.

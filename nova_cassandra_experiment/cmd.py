@@ -27,20 +27,20 @@ Presets:
     one scheduling request's host state read, timed with stock
     ``HostManager`` (nova's databases) and ``CassandraHostManager`` (host
     rows in the scratch keyspace) at 100 and 1000 simulated nodes
-    (``nova_cassandra.experiment.host_state_read``).
+    (``nova_cassandra_experiment.host_state_read``).
 ``claims``
     K = 1, 2, 4, 8 processes racing for claims through the claim code
     the cassandra driver runs, on 4 "hot" nodes and on 200, in the
     scratch keyspace: claims/s, conflict rate and each claim's time split
     into usage reads and compare-and-sets, on Cassandra and, when MariaDB
     answers, on the MySQL store with 1 and 4 shards
-    (``nova_cassandra.experiment.claim_race``).
+    (``nova_cassandra_experiment.claim_race``).
 ``smoke``, ``quick``, ``standard``, ``full``
-    the scheduler experiment (``nova_cassandra.experiment.runner``): a
+    the scheduler experiment (``nova_cassandra_experiment.runner``): a
     fake compute fleet, K real nova-schedulers, a seeded stream of
     ``select_destinations`` calls, for each set-up nova can run; then,
     for each set-up, servers booted and deleted through nova-api
-    (``nova_cassandra.experiment.end_to_end``).
+    (``nova_cassandra_experiment.end_to_end``).
 """
 
 import contextlib
@@ -56,20 +56,20 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from nova_cassandra.cmd import common
+from nova_cassandra.cmd import nova_db
 from nova_cassandra import exception
-from nova_cassandra.experiment import cassandra_state
-from nova_cassandra.experiment import claim_race
-from nova_cassandra.experiment import host_state_read
-from nova_cassandra.experiment import mysql_state
-from nova_cassandra.experiment import presets
-from nova_cassandra.experiment import projection
-from nova_cassandra.experiment import report
-from nova_cassandra.experiment import roundtrip
-from nova_cassandra.experiment import runner
-from nova_cassandra import nova_db
 from nova_cassandra.store import hosts
 from nova_cassandra.store import schema
 from nova_cassandra.store import session as session_mod
+from nova_cassandra_experiment import cassandra_state
+from nova_cassandra_experiment import claim_race
+from nova_cassandra_experiment import host_state_read
+from nova_cassandra_experiment import mysql_state
+from nova_cassandra_experiment import presets
+from nova_cassandra_experiment import projection
+from nova_cassandra_experiment import report
+from nova_cassandra_experiment import roundtrip
+from nova_cassandra_experiment import runner
 
 CONF = common.CONF
 

@@ -32,7 +32,7 @@ bottleneck.  It says nothing of latency, of network round trips between
 machines, or of contention that grows with K beyond the run's.
 """
 
-from nova_cassandra.experiment import presets
+from nova_cassandra_experiment import presets
 
 SERVICE_CORES = 8
 # Process groups (``cpu.groups_of``) that would have machines of their own.

@@ -12,7 +12,7 @@
 
 """A placement API of a set-up's own, on the stack's placement database.
 
-  python -m nova_cassandra.experiment.placement_api --bind 127.0.0.1:PORT \
+  python -m nova_cassandra_experiment.placement_api --bind 127.0.0.1:PORT \
       [--placement-path DIR] --config-file placement.conf [--config-file ...]
 
 For a set-up that tunes placement's own options (``stock-tuned``) or runs
@@ -28,9 +28,9 @@ import argparse
 import os
 import sys
 
-from nova_cassandra.experiment import end_to_end
-from nova_cassandra.experiment import nova_api
-from nova_cassandra.experiment import processes
+from nova_cassandra_experiment import end_to_end
+from nova_cassandra_experiment import nova_api
+from nova_cassandra_experiment import processes
 
 # As tools/lib/openstack starts the stack's placement.
 WORKERS = 2

@@ -45,12 +45,12 @@ from oslo_log import log as logging
 from nova_cassandra.claims import cassandra as cassandra_claims
 from nova_cassandra.compute import host_record
 from nova_cassandra import conf as nc_conf
-from nova_cassandra.experiment import presets
-from nova_cassandra.experiment import stats
 from nova_cassandra import metrics
 from nova_cassandra.scheduler import host_manager as cassandra_host_manager
 from nova_cassandra.scheduler import host_view
 from nova_cassandra.store import hosts as hosts_store
+from nova_cassandra_experiment import presets
+from nova_cassandra_experiment import stats
 
 CONF = nc_conf.CONF
 

@@ -15,7 +15,7 @@
 import json
 import os
 
-from nova_cassandra.experiment import projection
+from nova_cassandra_experiment import projection
 
 
 def _aligned(rows):

@@ -20,8 +20,8 @@ stack end to end and gives first figures for the store's operations.
 
 import uuid
 
-from nova_cassandra.experiment import stats
 from nova_cassandra.store import hosts as hosts_store
+from nova_cassandra_experiment import stats
 
 
 def _record(index):

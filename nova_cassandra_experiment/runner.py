@@ -38,26 +38,26 @@ from nova import rpc
 from oslo_log import log as logging
 
 from nova_cassandra.claims import reconcile
+from nova_cassandra.cmd import nova_db
 from nova_cassandra import exception
-from nova_cassandra.experiment import cassandra_state
-from nova_cassandra.experiment import checker
-from nova_cassandra.experiment import cpu
-from nova_cassandra.experiment import end_to_end
-from nova_cassandra.experiment import fleet as fleet_mod
-from nova_cassandra.experiment import mysql_state
-from nova_cassandra.experiment import placement as placement_mod
-from nova_cassandra.experiment import placement_api
-from nova_cassandra.experiment import processes
-from nova_cassandra.experiment import progress
-from nova_cassandra.experiment import schedulers as schedulers_mod
-from nova_cassandra.experiment import stats
-from nova_cassandra.experiment import workload
 from nova_cassandra import metrics
-from nova_cassandra import nova_db
 from nova_cassandra.patching import operations
 from nova_cassandra.patching import series
 from nova_cassandra.patching import trees
 from nova_cassandra.store import session as session_mod
+from nova_cassandra_experiment import cassandra_state
+from nova_cassandra_experiment import checker
+from nova_cassandra_experiment import cpu
+from nova_cassandra_experiment import end_to_end
+from nova_cassandra_experiment import fleet as fleet_mod
+from nova_cassandra_experiment import mysql_state
+from nova_cassandra_experiment import placement as placement_mod
+from nova_cassandra_experiment import placement_api
+from nova_cassandra_experiment import processes
+from nova_cassandra_experiment import progress
+from nova_cassandra_experiment import schedulers as schedulers_mod
+from nova_cassandra_experiment import stats
+from nova_cassandra_experiment import workload
 
 LOG = logging.getLogger(__name__)
 

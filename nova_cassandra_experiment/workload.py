@@ -29,7 +29,7 @@ from nova import context as nova_context
 from nova import objects
 from nova.scheduler.client import query
 
-from nova_cassandra.experiment import fake_driver
+from nova_cassandra_experiment import fake_driver
 
 Flavor = collections.namedtuple('Flavor', 'name vcpus memory_mb root_gb')
 Request = collections.namedtuple('Request', 'instance_uuid flavor')

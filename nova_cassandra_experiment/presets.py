@@ -24,8 +24,8 @@ import dataclasses
 from oslo_config import cfg
 
 from nova_cassandra.conf import cassandra as cassandra_conf
-from nova_cassandra.experiment import cassandra_state
 from nova_cassandra.store import backends
+from nova_cassandra_experiment import cassandra_state
 
 
 @dataclasses.dataclass(frozen=True)

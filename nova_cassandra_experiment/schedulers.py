@@ -33,7 +33,7 @@ import time
 import kombu
 from oslo_log import log as logging
 
-from nova_cassandra.experiment import processes
+from nova_cassandra_experiment import processes
 
 LOG = logging.getLogger(__name__)
 

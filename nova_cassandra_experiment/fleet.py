@@ -34,9 +34,9 @@ from nova.objects import host_mapping
 from oslo_log import log as logging
 
 from nova_cassandra.compute import host_record
-from nova_cassandra.experiment import checker
-from nova_cassandra.experiment import fake_driver
-from nova_cassandra.experiment import processes
+from nova_cassandra_experiment import checker
+from nova_cassandra_experiment import fake_driver
+from nova_cassandra_experiment import processes
 
 LOG = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ class Fleet(processes.ProcessGroup):
             count = min(self.nodes_per_compute, self.hosts - first)
             self.start(processes.Process(
                 host, [sys.executable,
-                       '-m', 'nova_cassandra.experiment.compute'],
+                       '-m', 'nova_cassandra_experiment.compute'],
                 self.config_files, processes.merge_conf(
                     COMPUTE_CONF, {'DEFAULT': {'host': host},
                                    'experiment_fleet': {

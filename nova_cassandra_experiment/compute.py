@@ -12,7 +12,7 @@
 
 """``nova-compute`` whose virt driver is the experiment's fleet driver.
 
-  python -m nova_cassandra.experiment.compute --config-file nova.conf ...
+  python -m nova_cassandra_experiment.compute --config-file nova.conf ...
 
 Stock ``nova.cmd.compute.main`` once ``nova.virt.<ALIAS>`` resolves to
 ``fake_driver`` (nova imports drivers from ``nova.virt`` only), with the
@@ -42,7 +42,7 @@ def _audit_without_allocation_reads():
 def _audit_with_fill():
     from nova.compute import resource_tracker
 
-    from nova_cassandra.experiment import fake_driver
+    from nova_cassandra_experiment import fake_driver
 
     tracker = resource_tracker.ResourceTracker
     from_instances = tracker._update_usage_from_instances
@@ -59,7 +59,7 @@ def main():
     # goes before anything else of nova's.
     from nova.cmd import compute
 
-    from nova_cassandra.experiment import fake_driver
+    from nova_cassandra_experiment import fake_driver
 
     _audit_without_allocation_reads()
     _audit_with_fill()

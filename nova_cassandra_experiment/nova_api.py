@@ -13,7 +13,7 @@
 """nova-api (nova's WSGI application) under gunicorn, started like nova's
 other services, which nova 34 has no console script for::
 
-  python -m nova_cassandra.experiment.nova_api --bind 127.0.0.1:PORT \
+  python -m nova_cassandra_experiment.nova_api --bind 127.0.0.1:PORT \
       --config-file nova.conf [--config-file ...]
 
 nova reads its options from ``sys.argv`` and ``OS_NOVA_CONFIG_FILES``

@@ -19,7 +19,7 @@ of one fleet, so that placement's resource providers and nova's
 ``compute_nodes`` rows agree across restarts of a compute service.
 
 nova loads drivers from ``nova.virt`` only: the fleet's ``nova-compute``
-(``nova_cassandra.experiment.compute``) registers this module as
+(``nova_cassandra_experiment.compute``) registers this module as
 ``nova.virt.<ALIAS>`` and sets ``compute_driver = <ALIAS>.FleetDriver``.
 
 The experiment's pre-fill is usage the computes count, as they count their

@@ -36,11 +36,11 @@ import uuid
 
 import requests
 
-from nova_cassandra.experiment import checker
-from nova_cassandra.experiment import fleet as fleet_mod
-from nova_cassandra.experiment import processes
-from nova_cassandra.experiment import schedulers as schedulers_mod
-from nova_cassandra.experiment import standins as standins_mod
+from nova_cassandra_experiment import checker
+from nova_cassandra_experiment import fleet as fleet_mod
+from nova_cassandra_experiment import processes
+from nova_cassandra_experiment import schedulers as schedulers_mod
+from nova_cassandra_experiment import standins as standins_mod
 
 # 2 nova-computes of 2 nodes, the fleet's sizes: small, medium, large,
 # medium hold 1 + 3 + 7 + 3 = 14 servers of FLAVOR (memory bounds them).
@@ -148,7 +148,7 @@ class EndToEnd(processes.ProcessGroup):
                                  fleet_mod.SYNC_INTERVAL, TIMEOUT)
             self.start(processes.Process(
                 'nova-api', [sys.executable, '-m',
-                             'nova_cassandra.experiment.nova_api',
+                             'nova_cassandra_experiment.nova_api',
                              '--bind', self.api.url.split('//')[1]],
                 config_files, {}, self.run_dir))
             self.wait_for('nova-api', self.api.answers, TIMEOUT)
