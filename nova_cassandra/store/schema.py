@@ -188,6 +188,10 @@ def sync(session, keyspace, replication):
             keyspace=keyspace, replication=replication, reason=e.message)
     session.execute(_CREATE_MIGRATIONS.format(ks=keyspace),
                     execution_profile=session_mod.WRITE, timeout=DDL_TIMEOUT)
+    # A node that has just (re)joined may not agree on the schema yet, and
+    # the driver then leaves its metadata without the new keyspace: wait.
+    session.cluster.refresh_keyspace_metadata(
+        keyspace, max_schema_agreement_wait=DDL_TIMEOUT)
     current = version(session, keyspace)
     if current > LATEST:
         raise exception.SchemaVersionMismatch(
