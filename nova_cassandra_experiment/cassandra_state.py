@@ -30,10 +30,10 @@ from oslo_serialization import jsonutils
 
 from nova_cassandra.claims import checker
 from nova_cassandra.scheduler import host_view
-from nova_cassandra.store import claims as claims_store
-from nova_cassandra.store import hosts
-from nova_cassandra.store import schema
-from nova_cassandra.store import session as session_mod
+from nova_cassandra.store.cassandra import claims as claims_store
+from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store.cassandra import schema
+from nova_cassandra.store.cassandra import session as session_mod
 from nova_cassandra_experiment import checker as experiment_checker
 from nova_cassandra_experiment import claim_race
 from nova_cassandra_experiment import stats

@@ -34,9 +34,9 @@ import uuid
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.conf import cassandra as cassandra_conf
 from nova_cassandra import metrics
-from nova_cassandra.store import claims as claims_store
-from nova_cassandra.store import hosts as hosts_store
-from nova_cassandra.store import session as session_mod
+from nova_cassandra.store.cassandra import claims as claims_store
+from nova_cassandra.store.cassandra import hosts as hosts_store
+from nova_cassandra.store.cassandra import session as session_mod
 from nova_cassandra_experiment import stats
 
 SCENARIOS = {'hot': 4, 'spread': 200}

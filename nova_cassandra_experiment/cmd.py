@@ -58,9 +58,9 @@ from oslo_log import log as logging
 from nova_cassandra.cmd import common
 from nova_cassandra.cmd import nova_db
 from nova_cassandra import exception
-from nova_cassandra.store import hosts
-from nova_cassandra.store import schema
-from nova_cassandra.store import session as session_mod
+from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store.cassandra import schema
+from nova_cassandra.store.cassandra import session as session_mod
 from nova_cassandra_experiment import cassandra_state
 from nova_cassandra_experiment import claim_race
 from nova_cassandra_experiment import host_state_read

@@ -48,7 +48,7 @@ from nova_cassandra import conf as nc_conf
 from nova_cassandra import metrics
 from nova_cassandra.scheduler import host_manager as cassandra_host_manager
 from nova_cassandra.scheduler import host_view
-from nova_cassandra.store import hosts as hosts_store
+from nova_cassandra.store.cassandra import hosts as hosts_store
 from nova_cassandra_experiment import presets
 from nova_cassandra_experiment import stats
 

@@ -27,10 +27,10 @@ import sqlalchemy as sa
 from sqlalchemy import pool
 
 from nova_cassandra import exception
-from nova_cassandra.store.sql import claims
-from nova_cassandra.store.sql import database as database_mod
-from nova_cassandra.store.sql import hosts
-from nova_cassandra.store.sql import schema
+from nova_cassandra.store.mysql import claims
+from nova_cassandra.store.mysql import database as database_mod
+from nova_cassandra.store.mysql import hosts
+from nova_cassandra.store.mysql import schema
 from nova_cassandra_experiment import cassandra_state
 
 DATABASE = 'nova_cassandra_experiment'

@@ -20,7 +20,7 @@ stack end to end and gives first figures for the store's operations.
 
 import uuid
 
-from nova_cassandra.store import hosts as hosts_store
+from nova_cassandra.store.cassandra import hosts as hosts_store
 from nova_cassandra_experiment import stats
 
 

@@ -44,7 +44,7 @@ from nova_cassandra import metrics
 from nova_cassandra.patching import operations
 from nova_cassandra.patching import series
 from nova_cassandra.patching import trees
-from nova_cassandra.store import session as session_mod
+from nova_cassandra.store.cassandra import session as session_mod
 from nova_cassandra_experiment import cassandra_state
 from nova_cassandra_experiment import checker
 from nova_cassandra_experiment import cpu

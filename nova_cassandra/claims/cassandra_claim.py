@@ -26,8 +26,8 @@ from oslo_log import log as logging
 from nova_cassandra.claims import capacity
 from nova_cassandra import exception
 from nova_cassandra import metrics
-from nova_cassandra.store import claims as claims_store
-from nova_cassandra.store import hosts
+from nova_cassandra.store.cassandra import claims as claims_store
+from nova_cassandra.store.cassandra import hosts
 
 LOG = logging.getLogger(__name__)
 

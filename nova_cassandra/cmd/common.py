@@ -20,7 +20,7 @@ from oslo_log import log as logging
 
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
-from nova_cassandra.store import session as session_mod
+from nova_cassandra.store.cassandra import session as session_mod
 
 CONF = nc_conf.CONF
 

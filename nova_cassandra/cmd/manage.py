@@ -48,13 +48,13 @@ from nova_cassandra import exception
 from nova_cassandra.patching import operations
 from nova_cassandra.patching import series
 from nova_cassandra.patching import trees
-from nova_cassandra.store import claims as claims_store
-from nova_cassandra.store import hosts
-from nova_cassandra.store import schema
-from nova_cassandra.store import session as session_mod
-from nova_cassandra.store.sql import claims as sql_claims
-from nova_cassandra.store.sql import database as sql_database
-from nova_cassandra.store.sql import schema as sql_schema
+from nova_cassandra.store.cassandra import claims as claims_store
+from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store.cassandra import schema
+from nova_cassandra.store.cassandra import session as session_mod
+from nova_cassandra.store.mysql import claims as sql_claims
+from nova_cassandra.store.mysql import database as sql_database
+from nova_cassandra.store.mysql import schema as sql_schema
 
 CONF = common.CONF
 

@@ -26,7 +26,7 @@ import uuid
 
 from nova import conf as nova_conf
 
-from nova_cassandra.store import hosts
+from nova_cassandra.store.cassandra import hosts
 
 CONF = nova_conf.CONF
 

@@ -39,8 +39,8 @@ import threading
 from oslo_log import log as logging
 
 from nova_cassandra import exception
-from nova_cassandra.store import hosts
-from nova_cassandra.store import session as session_mod
+from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store.cassandra import session as session_mod
 
 LOG = logging.getLogger(__name__)
 

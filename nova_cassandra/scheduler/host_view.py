@@ -16,8 +16,8 @@ The claims driver draws candidates from it and the host manager builds
 ``HostState`` objects from it, so no request reads every node.  The view is
 read in full at first use and again every ``host_view_reload_interval``
 seconds (a backstop); in between, each refresh reads the store's changes
-log (``nova_cassandra.store.changes``, ``nova_cassandra.store.sql.changes``)
-and re-reads only the nodes it names, at the write consistency level.
+log (``store.cassandra.changes``, ``store.mysql.changes``) and re-reads
+only the nodes it names, at the write consistency level.
 
 Staleness is safe: a claim is a compare-and-set on the node's generation as
 stored, so a node the view thinks has room but has not loses the
@@ -33,7 +33,7 @@ import time
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
 from nova_cassandra import metrics
-from nova_cassandra.store import changes as changes_mod
+from nova_cassandra.store.cassandra import changes as changes_mod
 
 CONF = nc_conf.CONF
 

@@ -10,4 +10,8 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Everything that speaks CQL: the session, the schema and the statements."""
+"""Where host state and claims live: one interface, two stores.
+
+``base`` is the interface; ``cassandra`` and ``mysql`` implement it;
+``backends`` binds each to the entry point named after it.
+"""

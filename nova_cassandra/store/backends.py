@@ -20,12 +20,12 @@ the same classes to one or the other.
 import dataclasses
 import types
 
-from nova_cassandra.store import claims as claims_store
-from nova_cassandra.store import hosts as hosts_store
-from nova_cassandra.store import session as session_mod
-from nova_cassandra.store.sql import claims as sql_claims
-from nova_cassandra.store.sql import database as sql_database
-from nova_cassandra.store.sql import hosts as sql_hosts
+from nova_cassandra.store.cassandra import claims as claims_store
+from nova_cassandra.store.cassandra import hosts as hosts_store
+from nova_cassandra.store.cassandra import session as session_mod
+from nova_cassandra.store.mysql import claims as sql_claims
+from nova_cassandra.store.mysql import database as sql_database
+from nova_cassandra.store.mysql import hosts as sql_hosts
 
 
 @dataclasses.dataclass(frozen=True)

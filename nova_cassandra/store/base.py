@@ -13,12 +13,12 @@
 """What every store of host state and claims provides.
 
 The claims driver, the host manager, the host view, the compute hook and
-the heartbeat are written against these interfaces; ``store.hosts``,
-``store.claims`` and ``store.changes`` implement them on Cassandra,
-``store.sql`` on a sharded MySQL/MariaDB database, and ``store.backends``
-names the two for the entry points.  Errors are the store-neutral ones of
-``nova_cassandra.exception``; a store that cannot answer right now raises
-one of its backend's ``unavailable`` exceptions.
+the heartbeat are written against these interfaces; ``store.cassandra``
+implements them on Cassandra, ``store.mysql`` on a sharded MySQL/MariaDB
+database, and ``store.backends`` names the two for the entry points.
+Errors are the store-neutral ones of ``nova_cassandra.exception``; a store
+that cannot answer right now raises one of its backend's ``unavailable``
+exceptions.
 """
 
 import abc

@@ -29,8 +29,8 @@ import testtools
 from nova_cassandra.cmd import nova_db
 from nova_cassandra.conf import cassandra as cassandra_conf
 from nova_cassandra import exception
-from nova_cassandra.store import schema
-from nova_cassandra.store import session as session_mod
+from nova_cassandra.store.cassandra import schema
+from nova_cassandra.store.cassandra import session as session_mod
 
 REPO_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))

@@ -38,9 +38,9 @@ def main(seconds, keyspace, action, *args):
     from nova_cassandra.claims import cassandra_claim
     from nova_cassandra.compute import publisher
     from nova_cassandra.conf import cassandra as cassandra_conf
-    from nova_cassandra.store import claims
-    from nova_cassandra.store import hosts
-    from nova_cassandra.store import session as session_mod
+    from nova_cassandra.store.cassandra import claims
+    from nova_cassandra.store.cassandra import hosts
+    from nova_cassandra.store.cassandra import session as session_mod
 
     conf = cassandra_conf.standalone(keyspace=keyspace)
     session = session_mod.connect(conf.cassandra)

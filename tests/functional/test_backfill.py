@@ -22,7 +22,7 @@ import fixtures
 from nova import context as nova_context
 from nova import objects
 
-from nova_cassandra.store import hosts
+from nova_cassandra.store.cassandra import hosts
 from tests.functional import base
 
 

@@ -32,10 +32,10 @@ from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.cmd import manage
 from nova_cassandra.compute import publisher
 from nova_cassandra import exception
-from nova_cassandra.store import claims
-from nova_cassandra.store import hosts
-from nova_cassandra.store import schema
-from nova_cassandra.store import session as session_mod
+from nova_cassandra.store.cassandra import claims
+from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store.cassandra import schema
+from nova_cassandra.store.cassandra import session as session_mod
 from tests.functional import base
 
 load_tests = testscenarios.load_tests_apply_scenarios
@@ -211,7 +211,7 @@ class TestManageRefusesBadInput(StoredState):
             self.addCleanup(session.cluster.shutdown)
             return session
         self.useFixture(fixtures.MonkeyPatch(
-            'nova_cassandra.store.session.connect', connect))
+            'nova_cassandra.store.cassandra.session.connect', connect))
         # Cleanups run last-in first-out: clear the parsed arguments, then
         # drop the sub-command option main() registered.
         self.addCleanup(manage.CONF.unregister_opt, manage.category_opt)

@@ -24,9 +24,9 @@ from testtools.content import text_content
 from nova_cassandra.claims import capacity
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.claims import checker
-from nova_cassandra.store import claims
-from nova_cassandra.store import hosts
-from nova_cassandra.store import session as session_mod
+from nova_cassandra.store.cassandra import claims
+from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store.cassandra import session as session_mod
 from nova_cassandra_experiment import claim_race
 from tests.functional import base
 

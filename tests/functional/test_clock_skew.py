@@ -27,8 +27,8 @@ import sys
 import uuid
 
 from nova_cassandra.claims import cassandra_claim
-from nova_cassandra.store import claims as claims_store
-from nova_cassandra.store import hosts
+from nova_cassandra.store.cassandra import claims as claims_store
+from nova_cassandra.store.cassandra import hosts
 from tests.functional import base
 
 SKEW = 600

@@ -35,7 +35,7 @@ import fixtures
 import nova
 
 from nova_cassandra.patching import series
-from nova_cassandra.store import schema
+from nova_cassandra.store.cassandra import schema
 from tests.functional import base
 
 ADDRESS = '127.0.0.9'

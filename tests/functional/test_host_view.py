@@ -20,10 +20,10 @@ import uuid
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra import metrics
 from nova_cassandra.scheduler import host_view
-from nova_cassandra.store import claims
-from nova_cassandra.store import hosts
-from nova_cassandra.store.sql import claims as sql_claims
-from nova_cassandra.store.sql import hosts as sql_hosts
+from nova_cassandra.store.cassandra import claims
+from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store.mysql import claims as sql_claims
+from nova_cassandra.store.mysql import hosts as sql_hosts
 from tests.functional import base
 from tests.functional import test_claims
 from tests.functional import test_mysql_store

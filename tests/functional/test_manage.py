@@ -22,7 +22,7 @@ import uuid
 
 import fixtures
 
-from nova_cassandra.store import schema
+from nova_cassandra.store.cassandra import schema
 from tests.functional import base
 
 

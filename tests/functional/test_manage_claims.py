@@ -21,8 +21,8 @@ import uuid
 import fixtures
 
 from nova_cassandra.claims import cassandra_claim
-from nova_cassandra.store import claims as claims_store
-from nova_cassandra.store import hosts
+from nova_cassandra.store.cassandra import claims as claims_store
+from nova_cassandra.store.cassandra import hosts
 from tests.functional import base
 
 

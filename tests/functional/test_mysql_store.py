@@ -37,11 +37,11 @@ from nova_cassandra.claims import capacity
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.conf import mysql as mysql_conf
 from nova_cassandra import exception
-from nova_cassandra.store import hosts
-from nova_cassandra.store.sql import claims
-from nova_cassandra.store.sql import database as database_mod
-from nova_cassandra.store.sql import hosts as sql_hosts
-from nova_cassandra.store.sql import schema
+from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store.mysql import claims
+from nova_cassandra.store.mysql import database as database_mod
+from nova_cassandra.store.mysql import hosts as sql_hosts
+from nova_cassandra.store.mysql import schema
 from tests.functional import base
 from tests.functional import test_claims
 

@@ -30,8 +30,8 @@ from nova.scheduler.client import report
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.claims import placement_mirror
 from nova_cassandra import metrics
-from nova_cassandra.store import claims as claims_store
-from nova_cassandra.store import hosts
+from nova_cassandra.store.cassandra import claims as claims_store
+from nova_cassandra.store.cassandra import hosts
 from tests.functional import base
 
 SMALL = {'VCPU': 1, 'MEMORY_MB': 256}

@@ -13,8 +13,8 @@
 """Schema migrations and the version check on a real Cassandra."""
 
 from nova_cassandra import exception
-from nova_cassandra.store import hosts
-from nova_cassandra.store import schema
+from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store.cassandra import schema
 from tests.functional import base
 from tests.functional import test_claims
 

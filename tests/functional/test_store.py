@@ -16,7 +16,7 @@ import concurrent.futures
 import uuid
 
 from nova_cassandra import exception
-from nova_cassandra.store import hosts
+from nova_cassandra.store.cassandra import hosts
 from tests.functional import base
 
 

@@ -24,8 +24,8 @@ from nova.tests.functional import integrated_helpers
 
 from nova_cassandra.compute import publisher
 from nova_cassandra.store import backends
-from nova_cassandra.store import claims as claims_store
-from nova_cassandra.store import hosts
+from nova_cassandra.store.cassandra import claims as claims_store
+from nova_cassandra.store.cassandra import hosts
 from tests.functional import base
 
 
@@ -40,7 +40,7 @@ class CassandraIntegratedTestBase(integrated_helpers._IntegratedTestBase):
     def _setup_services(self):
         self.ks = self.useFixture(base.CassandraKeyspace())
         self.useFixture(fixtures.MonkeyPatch(
-            'nova_cassandra.store.hosts._STORE', None))
+            'nova_cassandra.store.cassandra.hosts._STORE', None))
         self.addCleanup(lambda: hosts._STORE and
                         hosts._STORE.session.cluster.shutdown())
         # What the computes had not written yet must not reach the next

@@ -33,8 +33,8 @@ import uuid
 import fixtures
 from testtools import content
 
-from nova_cassandra.store import claims
-from nova_cassandra.store import session as session_mod
+from nova_cassandra.store.cassandra import claims
+from nova_cassandra.store.cassandra import session as session_mod
 from nova_cassandra_experiment import cassandra_state
 from nova_cassandra_experiment import presets
 from nova_cassandra_experiment import workload

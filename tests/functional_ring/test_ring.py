@@ -42,10 +42,10 @@ from nova_cassandra.claims import capacity
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.claims import checker
 from nova_cassandra import metrics
-from nova_cassandra.store import claims
-from nova_cassandra.store import hosts
-from nova_cassandra.store import schema
-from nova_cassandra.store import session as session_mod
+from nova_cassandra.store.cassandra import claims
+from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store.cassandra import schema
+from nova_cassandra.store.cassandra import session as session_mod
 from tests.functional import base
 
 RING = ('127.0.0.1', '127.0.0.2', '127.0.0.3')

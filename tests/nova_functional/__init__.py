@@ -37,8 +37,8 @@ from nova import test as nova_test
 import testtools
 
 from nova_cassandra.compute import publisher
-from nova_cassandra.store import hosts as hosts_store
-from nova_cassandra.store.sql import database as sql_database
+from nova_cassandra.store.cassandra import hosts as hosts_store
+from nova_cassandra.store.mysql import database as sql_database
 from tests.functional import base
 
 MODULES = (
@@ -76,7 +76,7 @@ def _cassandra_store(test):
     keyspace = test.useFixture(base.CassandraKeyspace())
     # The claim store follows the host store this process has.
     test.useFixture(fixtures.MonkeyPatch(
-        'nova_cassandra.store.hosts._STORE', None))
+        'nova_cassandra.store.cassandra.hosts._STORE', None))
     test.addCleanup(lambda: hosts_store._STORE
                     and hosts_store._STORE.session.cluster.shutdown())
     test.flags(keyspace=keyspace.keyspace, group='cassandra')
@@ -87,7 +87,7 @@ def _mysql_store(test):
     from tests.functional import test_mysql_store
     database = test.useFixture(test_mysql_store.MySQLDatabase())
     test.useFixture(fixtures.MonkeyPatch(
-        'nova_cassandra.store.sql.database._DATABASE', None))
+        'nova_cassandra.store.mysql.database._DATABASE', None))
     test.addCleanup(lambda: sql_database._DATABASE
                     and sql_database._DATABASE.dispose())
     test.flags(connection=database.url, group='mysql_store')

@@ -15,7 +15,7 @@ import uuid
 
 import testtools
 
-from nova_cassandra.store import hosts
+from nova_cassandra.store.cassandra import hosts
 
 Row = collections.namedtuple('Row', hosts._NODE_COLUMNS)
 

@@ -12,7 +12,7 @@
 
 import testtools
 
-from nova_cassandra.store import schema
+from nova_cassandra.store.cassandra import schema
 
 
 class TestMigrations(testtools.TestCase):

@@ -22,9 +22,9 @@ import testtools
 from nova_cassandra.claims import cassandra
 from nova_cassandra import exception
 from nova_cassandra.scheduler import host_view
-from nova_cassandra.store import claims as claims_store
-from nova_cassandra.store import hosts
-from nova_cassandra.store.sql import claims as sql_claims
+from nova_cassandra.store.cassandra import claims as claims_store
+from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store.mysql import claims as sql_claims
 
 objects.register_all()
 

@@ -17,7 +17,7 @@ from nova.scheduler import utils
 import testtools
 
 from nova_cassandra.claims import placement_query
-from nova_cassandra.store import hosts
+from nova_cassandra.store.cassandra import hosts
 from tests.unit.claims import test_cassandra
 
 objects.register_all()

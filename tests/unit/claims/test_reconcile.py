@@ -16,8 +16,8 @@ import uuid
 import testtools
 
 from nova_cassandra.claims import reconcile
-from nova_cassandra.store import claims as claims_store
-from nova_cassandra.store import hosts
+from nova_cassandra.store.cassandra import claims as claims_store
+from nova_cassandra.store.cassandra import hosts
 
 SMALL = {'VCPU': 1}
 OLD = datetime.datetime(2026, 1, 1)

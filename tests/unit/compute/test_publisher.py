@@ -21,7 +21,7 @@ import testtools
 from nova_cassandra.compute import publisher
 from nova_cassandra import exception
 from nova_cassandra.store import backends
-from nova_cassandra.store import hosts
+from nova_cassandra.store.cassandra import hosts
 
 WAIT = 10  # seconds a test waits for the writing thread, at most
 

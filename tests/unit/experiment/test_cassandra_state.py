@@ -18,8 +18,8 @@ import fixtures
 from oslo_serialization import jsonutils
 import testtools
 
-from nova_cassandra.store import claims as claims_store
-from nova_cassandra.store import hosts
+from nova_cassandra.store.cassandra import claims as claims_store
+from nova_cassandra.store.cassandra import hosts
 from nova_cassandra_experiment import cassandra_state
 from nova_cassandra_experiment import checker
 

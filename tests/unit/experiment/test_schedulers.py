@@ -22,8 +22,8 @@ import testtools
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra import exception
 from nova_cassandra import metrics
-from nova_cassandra.store import claims as claims_store
-from nova_cassandra.store import hosts
+from nova_cassandra.store.cassandra import claims as claims_store
+from nova_cassandra.store.cassandra import hosts
 from nova_cassandra_experiment import schedulers
 
 LOG = '''\

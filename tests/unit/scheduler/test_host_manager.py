@@ -22,8 +22,8 @@ import testtools
 from nova_cassandra.claims import candidates
 from nova_cassandra.scheduler import host_manager
 from nova_cassandra.scheduler import host_view
-from nova_cassandra.store import claims as claims_store
-from nova_cassandra.store import hosts
+from nova_cassandra.store.cassandra import claims as claims_store
+from nova_cassandra.store.cassandra import hosts
 
 CELL = mock.Mock(uuid='cell1')
 

@@ -21,8 +21,8 @@ from nova_cassandra.claims import cassandra_claim
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
 from nova_cassandra.scheduler import host_view
-from nova_cassandra.store import claims as claims_store
-from nova_cassandra.store import hosts
+from nova_cassandra.store.cassandra import claims as claims_store
+from nova_cassandra.store.cassandra import hosts
 
 
 def _usage(node_uuid, generation=1, used=0):

@@ -14,7 +14,7 @@ from cassandra import cluster
 from cassandra.io import eventletreactor
 import testtools
 
-from nova_cassandra.store import session
+from nova_cassandra.store.cassandra import session
 
 
 class TestProtocolVersion(testtools.TestCase):

@@ -22,11 +22,11 @@ import testtools
 from nova_cassandra.conf import mysql as mysql_conf
 from nova_cassandra import exception
 from nova_cassandra.store import backends
-from nova_cassandra.store import claims as claims_store
-from nova_cassandra.store import hosts as hosts_store
-from nova_cassandra.store.sql import claims
-from nova_cassandra.store.sql import database
-from nova_cassandra.store.sql import schema
+from nova_cassandra.store.cassandra import claims as claims_store
+from nova_cassandra.store.cassandra import hosts as hosts_store
+from nova_cassandra.store.mysql import claims
+from nova_cassandra.store.mysql import database
+from nova_cassandra.store.mysql import schema
 
 
 def _options(**overrides):

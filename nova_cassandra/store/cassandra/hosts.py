@@ -31,9 +31,9 @@ from oslo_serialization import jsonutils
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
 from nova_cassandra.store import base
-from nova_cassandra.store import changes
-from nova_cassandra.store import schema
-from nova_cassandra.store import session as session_mod
+from nova_cassandra.store.cassandra import changes
+from nova_cassandra.store.cassandra import schema
+from nova_cassandra.store.cassandra import session as session_mod
 
 CONF = nc_conf.CONF
 

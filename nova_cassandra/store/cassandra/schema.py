@@ -24,7 +24,7 @@ from cassandra import protocol
 from oslo_log import log as logging
 
 from nova_cassandra import exception
-from nova_cassandra.store import session as session_mod
+from nova_cassandra.store.cassandra import session as session_mod
 
 LOG = logging.getLogger(__name__)
 

@@ -58,7 +58,7 @@ COMPUTE_SERVICES = sa.Table(
 
 
 # Which nodes changed when, for schedulers that keep a copy of every node
-# (see ``nova_cassandra.store.sql.changes``).  Not sharded: written in the
+# (see ``nova_cassandra.store.mysql.changes``).  Not sharded: written in the
 # transaction of each change, read by time.
 HOST_CHANGES = sa.Table(
     'host_changes', sa.MetaData(),
@@ -84,7 +84,7 @@ def shard_tables(shard):
         sa.Column('allocation_ratio', sa.JSON, nullable=False),
         sa.Column('used', sa.JSON, nullable=False),
         # The ComputeNode object and more, decoded only by readers that
-        # need it (see nova_cassandra.store.hosts.HostRecord.from_row).
+        # need it (see store.cassandra.hosts.HostRecord.from_row).
         sa.Column('state', mysql.MEDIUMTEXT, nullable=False),
         mysql_engine='InnoDB')
     claims = sa.Table(

@@ -10,7 +10,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The MySQL store's host changes log (see ``nova_cassandra.store.changes``).
+"""The MySQL store's host changes log (see ``store.cassandra.changes``).
 
 Each write that changes a node appends a row in its own transaction, so
 the log never misses a committed change.  Rows are stamped by the database
@@ -25,9 +25,9 @@ import random
 import sqlalchemy as sa
 
 from nova_cassandra.store import base
-from nova_cassandra.store import changes
-from nova_cassandra.store.sql import database as database_mod
-from nova_cassandra.store.sql import schema
+from nova_cassandra.store.cassandra import changes
+from nova_cassandra.store.mysql import database as database_mod
+from nova_cassandra.store.mysql import schema
 
 RETENTION_SECONDS = 3600
 # One append in this many also deletes the rows past retention.

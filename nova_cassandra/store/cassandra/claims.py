@@ -28,9 +28,9 @@ import uuid
 
 from nova_cassandra import exception
 from nova_cassandra.store import base
-from nova_cassandra.store import changes
-from nova_cassandra.store import hosts
-from nova_cassandra.store import session as session_mod
+from nova_cassandra.store.cassandra import changes
+from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store.cassandra import session as session_mod
 
 _USAGE_COLUMNS = ('node_uuid', 'host', 'nodename', 'generation', 'capacity',
                   'reserved', 'allocation_ratio', 'used', 'state',

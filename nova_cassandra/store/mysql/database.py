@@ -27,7 +27,7 @@ from oslo_db.sqlalchemy import enginefacade
 import sqlalchemy as sa
 
 from nova_cassandra import exception
-from nova_cassandra.store.sql import schema
+from nova_cassandra.store.mysql import schema
 
 # What a service gets when it cannot use the store right now: no
 # connection or database (or a connection lost mid-transaction), a deadlock

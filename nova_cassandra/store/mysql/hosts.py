@@ -12,7 +12,7 @@
 
 """Compute node host state rows, written by compare-and-set on generation.
 
-The SQL twin of ``nova_cassandra.store.hosts``: a node's row lives in its
+The SQL twin of ``store.cassandra.hosts``: a node's row lives in its
 shard's ``compute_nodes_<shard>`` table; claims bump the same
 ``generation``, so a compute's update is conditioned on it too.
 """
@@ -27,10 +27,10 @@ from sqlalchemy.dialects import mysql
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
 from nova_cassandra.store import base
-from nova_cassandra.store import hosts
-from nova_cassandra.store.sql import changes
-from nova_cassandra.store.sql import database as database_mod
-from nova_cassandra.store.sql import schema
+from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store.mysql import changes
+from nova_cassandra.store.mysql import database as database_mod
+from nova_cassandra.store.mysql import schema
 
 CONF = nc_conf.CONF
 

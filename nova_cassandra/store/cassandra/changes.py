@@ -35,7 +35,7 @@ from cassandra import util as cassandra_util
 from oslo_log import log as logging
 
 from nova_cassandra.store import base
-from nova_cassandra.store import session as session_mod
+from nova_cassandra.store.cassandra import session as session_mod
 
 LOG = logging.getLogger(__name__)
 

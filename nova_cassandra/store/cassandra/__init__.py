@@ -10,9 +10,9 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The sharded MySQL/MariaDB store: the same interface as the CQL one.
+"""The Cassandra store of host state and claims: everything that speaks CQL.
 
-``hosts.HostStore`` and ``claims.ClaimStore`` here answer as their
-Cassandra namesakes do, so the claims driver, the compute hook and the host
-manager run unchanged on either.  Nothing outside this package builds SQL.
+One ``Session`` per process (``session``), the keyspace's migrations
+(``schema``), and the statements of ``hosts``, ``claims`` and ``changes``,
+each prepared once.
 """

@@ -12,8 +12,8 @@
 
 """Resource claims: rows of the node's shard, taken by compare-and-set.
 
-The SQL twin of ``nova_cassandra.store.claims``.  Taking a claim is one
-short transaction: the node's ``generation`` is checked and bumped by one
+The SQL twin of ``store.cassandra.claims``.  Taking a claim is one short
+transaction: the node's ``generation`` is checked and bumped by one
 ``UPDATE`` (no row matched: another writer got there first) and the claim
 row inserted, so no two schedulers can both take the last resources of a
 node.  A claim carries ``expires_at`` (database clock): expired claims stop
@@ -27,10 +27,10 @@ from sqlalchemy.dialects import mysql
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
 from nova_cassandra.store import base
-from nova_cassandra.store import claims
-from nova_cassandra.store.sql import changes
-from nova_cassandra.store.sql import database as database_mod
-from nova_cassandra.store.sql import hosts
+from nova_cassandra.store.cassandra import claims
+from nova_cassandra.store.mysql import changes
+from nova_cassandra.store.mysql import database as database_mod
+from nova_cassandra.store.mysql import hosts
 
 CONF = nc_conf.CONF
 
@@ -44,7 +44,7 @@ def _usage_query(shard):
     """Node rows outer-joined to their live claims, one row per claim.
 
     A node without live claims reads as one row whose consumer_uuid is
-    null (what ``nova_cassandra.store.claims.usages`` groups).
+    null (what ``nova_cassandra.store.cassandra.claims.usages`` groups).
     """
     nodes, table = shard
     # SELECT n.node_uuid, n.host, n.nodename, n.generation, n.capacity,
