@@ -22,8 +22,7 @@ stack_up() {
     export NC_PYTHON
     # The extension points nova-cassandra plugs into (patches/series).
     nc_apt_install patch
-    "$NC_VENV/bin/nova-cassandra-manage" patches apply \
-        || nc_die "could not apply patches/ to the nova in $NC_VENV"
+    bash "$NC_TOOLS_DIR/patch-nova.sh" "$NC_VENV/bin" || exit 1
     start_mariadb
     start_rabbitmq
     start_cassandra

@@ -54,12 +54,15 @@ class CassandraHostStateHook:
     def __init__(self):
         self._publisher = publisher.for_backend(self.backend)
 
-    def changed(self, context, tracker, compute_node, change, instance=None):
+    def changed(self, context, compute_node, change, instance=None,
+                migration=None, instance_uuids=frozenset(), migrations=()):
         """Publish ``compute_node``'s state after ``change``."""
-        # The tracker forgets a dropped move's migration after its hooks.
-        dropped = ({instance.uuid}
-                   if instance is not None and change == DROPS_MOVE else ())
-        record = host_record.build(tracker, compute_node, dropped=dropped)
+        # A dropped move leaves the instance on the other end, unless it
+        # never left the node (a resize to the same node).
+        left = ({instance.uuid} if change == DROPS_MOVE
+                and not host_record.same_node(migration) else ())
+        record = host_record.build(compute_node, instance_uuids, migrations,
+                                   left=left)
         LOG.debug('Publishing host state of node %s after %s',
                   compute_node.hypervisor_hostname, change)
         fold = []

@@ -48,33 +48,31 @@ def _reserved():
             DISK_GB: CONF.reserved_host_disk_mb // 1024}
 
 
-def build(tracker, compute_node, dropped=()):
-    """The ``HostRecord`` of ``compute_node`` as ``tracker`` now sees it.
+def build(compute_node, instance_uuids, migrations, left=()):
+    """The ``HostRecord`` of ``compute_node`` as its tracker now sees it.
 
-    :param tracker: the node's ``ResourceTracker``
+    The arguments are those the ResourceTracker gives its hooks:
+
     :param compute_node: the ``objects.ComputeNode`` just persisted
-    :param dropped: instance UUIDs whose move the tracker just gave up on
-        this node (confirmed on the source, reverted or failed on the
-        destination); their migrations are still in its books
+    :param instance_uuids: the instances the tracker's statistics count on
+        the node
+    :param migrations: the migrations the tracker tracks to or from the
+        node
+    :param left: instances among ``instance_uuids`` that left the node: the
+        tracker's statistics keep a confirmed or reverted move's instance
+        until its next audit
     """
-    node = compute_node.hypervisor_hostname
+    node = (compute_node.host, compute_node.hypervisor_hostname)
     # An instance moving here (resize, migration, evacuation) is on the
     # node for affinity as soon as the tracker counts its usage here.
-    incoming = {instance for instance, migration
-                in tracker.tracked_migrations.items()
-                if migration.dest_compute == compute_node.host
-                and migration.dest_node == node
-                and instance not in dropped}
-    # A dropped move leaves the instance on the other end, unless it
-    # never left the node (a resize to the same node).
-    leaving = {instance for instance in dropped
-               if not _same_node(tracker.tracked_migrations.get(instance))}
+    incoming = {migration.instance_uuid for migration in migrations
+                if (migration.dest_compute, migration.dest_node) == node}
     return from_compute_node(
-        compute_node,
-        (set(tracker.stats[node].states) | incoming) - leaving)
+        compute_node, (set(instance_uuids) | incoming) - set(left))
 
 
-def _same_node(migration):
+def same_node(migration):
+    """Whether ``migration`` (or None) moves an instance within its node."""
     return (migration is not None
             and migration.source_compute == migration.dest_compute
             and migration.source_node == migration.dest_node)

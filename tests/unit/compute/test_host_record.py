@@ -10,10 +10,8 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-import collections
 import uuid
 
-from nova.compute import stats as compute_stats
 from nova import objects
 from oslo_config import fixture as config_fixture
 import testtools
@@ -39,14 +37,11 @@ def compute_node(**overrides):
     return objects.ComputeNode(**values)
 
 
-class FakeTracker:
-    """The parts of a ResourceTracker a host record reads."""
-
-    def __init__(self, nodename, instance_uuids, migrations=None):
-        self.stats = collections.defaultdict(compute_stats.Stats)
-        self.stats[nodename].states.update(
-            {u: {'vm_state': 'active'} for u in instance_uuids})
-        self.tracked_migrations = migrations or {}
+def migration(instance_uuid, source, dest):
+    """A migration of ``instance_uuid`` between (host, node) pairs."""
+    return objects.Migration(
+        instance_uuid=instance_uuid, source_compute=source[0],
+        source_node=source[1], dest_compute=dest[0], dest_node=dest[1])
 
 
 class TestBuild(testtools.TestCase):
@@ -60,7 +55,7 @@ class TestBuild(testtools.TestCase):
     def test_amounts_exclude_what_the_tracker_counts_as_reserved(self):
         node = compute_node()
         instances = [str(uuid.uuid4()) for _ in range(2)]
-        record = host_record.build(FakeTracker('node1', instances), node)
+        record = host_record.build(node, instances, ())
         self.assertEqual(uuid.UUID(node.uuid), record.node_uuid)
         self.assertEqual(('compute1', 'node1'), (record.host, record.nodename))
         self.assertEqual({'VCPU': 16, 'MEMORY_MB': 32768, 'DISK_GB': 500},
@@ -76,39 +71,26 @@ class TestBuild(testtools.TestCase):
 
     def test_instances_moving_to_the_node_are_on_it(self):
         here, incoming, elsewhere = (str(uuid.uuid4()) for _ in range(3))
-        migrations = {
-            incoming: objects.Migration(
-                source_compute='compute2', source_node='node3',
-                dest_compute='compute1', dest_node='node1'),
-            elsewhere: objects.Migration(
-                source_compute='compute2', source_node='node3',
-                dest_compute='compute1', dest_node='node2')}
-        record = host_record.build(
-            FakeTracker('node1', [here], migrations), compute_node())
+        migrations = (
+            migration(incoming, ('compute2', 'node3'), ('compute1', 'node1')),
+            migration(elsewhere, ('compute2', 'node3'),
+                      ('compute1', 'node2')))
+        record = host_record.build(compute_node(), [here], migrations)
         self.assertEqual(sorted([here, incoming]), record.state['instances'])
-        # Reverted: the tracker drops the move claim, then the migration.
-        record = host_record.build(
-            FakeTracker('node1', [here], migrations), compute_node(),
-            dropped={incoming})
-        self.assertEqual([here], record.state['instances'])
 
-    def test_a_confirmed_move_leaves_the_source_node(self):
-        # The tracker still counts the instance in its stats when it runs
-        # the hooks of drop_move_claim_at_source.
-        moved, stays, resized = (str(uuid.uuid4()) for _ in range(3))
-        migrations = {
-            moved: objects.Migration(
-                source_compute='compute1', source_node='node1',
-                dest_compute='compute2', dest_node='node2'),
-            resized: objects.Migration(
-                source_compute='compute1', source_node='node1',
-                dest_compute='compute1', dest_node='node1')}
-        tracker = FakeTracker('node1', [moved, stays, resized], migrations)
-        for dropped, left in ((moved, [stays, resized]),
-                              (resized, [moved, stays, resized])):
-            record = host_record.build(tracker, compute_node(),
-                                       dropped={dropped})
-            self.assertEqual(sorted(left), record.state['instances'])
+    def test_instances_that_left_are_not_on_the_node(self):
+        # The tracker's statistics still count a confirmed move's instance.
+        moved, stays = (str(uuid.uuid4()) for _ in range(2))
+        record = host_record.build(compute_node(), [moved, stays], (),
+                                   left={moved})
+        self.assertEqual([stays], record.state['instances'])
+
+    def test_same_node(self):
+        self.assertTrue(host_record.same_node(migration(
+            None, ('compute1', 'node1'), ('compute1', 'node1'))))
+        self.assertFalse(host_record.same_node(migration(
+            None, ('compute1', 'node1'), ('compute1', 'node2'))))
+        self.assertFalse(host_record.same_node(None))
 
     def test_state_carries_the_compute_node_object(self):
         topology = objects.NUMATopology(cells=[objects.NUMACell(
@@ -116,7 +98,7 @@ class TestBuild(testtools.TestCase):
             cpu_usage=0, memory_usage=0, siblings=[set([0]), set([1])],
             mempages=[], pinned_cpus=set())])
         node = compute_node(numa_topology=topology._to_json())
-        record = host_record.build(FakeTracker('node1', []), node)
+        record = host_record.build(node, (), ())
         restored = objects.ComputeNode.obj_from_primitive(
             record.state['compute_node'])
         self.assertEqual(node.uuid, restored.uuid)
