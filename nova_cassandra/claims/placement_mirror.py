@@ -21,10 +21,12 @@ transaction: a refused batch is written again one consumer per call to
 find who was refused.  A refused consumer is retried with back-off, at
 most ``MAX_ATTEMPTS`` times, then logged as an error and counted
 (``mirror_failed``); ``nova-cassandra-manage placement reconcile`` repairs
-what is left.  A consumer generation conflict means the consumer already
-has allocations: if they hold ours, it is written; otherwise (an
-evacuation's source host) ours are added to them, as nova's report client
-does in ``claim_resources``.
+what is left.  Writes that found placement unreachable wait no longer
+once a write succeeds: the queue catches up as soon as placement is back.
+A consumer generation conflict means the consumer already has
+allocations: if they hold ours, it is written; otherwise (an evacuation's
+source host) ours are added to them, as nova's report client does in
+``claim_resources``.
 
 Counters (``metrics``): ``mirror_queued``, ``mirror_written``,
 ``mirror_failed``, ``mirror_retries``, ``mirror_cancelled``,
@@ -74,6 +76,8 @@ class Write:
     generation: int = None
     attempts: int = 0
     not_before: float = 0.0
+    # Refused last because placement could not be reached.
+    unreachable: bool = False
 
 
 def backoff(attempts):
@@ -108,6 +112,8 @@ class Writer:
         if not writes:
             return [], []
         response = self._post(writes)
+        for write in writes:
+            write.unreachable = response is None
         if response is None:
             # Unreachable: one at a time would only wait longer.
             return [], list(writes)
@@ -153,6 +159,7 @@ class Writer:
         except ks_exc.ClientException as e:
             LOG.warning('Cannot read the allocations of %s: %s',
                         write.consumer, e)
+            write.unreachable = True
             return [], [write]
         if current.status_code != 200:
             LOG.warning('Cannot read the allocations of %s: %s',
@@ -263,6 +270,11 @@ class Mirror:
             metrics.observe('mirror_lag_ms',
                             1000 * (now - write.claimed_at))
         with self._cond:
+            if written:
+                # Placement answers again: what waited for it goes now.
+                for queued in self._queue.values():
+                    if queued.unreachable:
+                        queued.not_before = now
             for write in refused:
                 write.attempts += 1
                 if write.attempts >= MAX_ATTEMPTS:

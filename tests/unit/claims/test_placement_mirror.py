@@ -13,6 +13,7 @@
 import collections
 import json
 import threading
+import time
 import uuid
 
 import fixtures
@@ -246,6 +247,30 @@ class TestMirror(testtools.TestCase):
         self.assertTrue(self.mirror.flush(10))
         self.assertEqual({}, self.placement.written())
         self.assertEqual(1, len(self.placement.posts))
+
+    def _wait(self, predicate):
+        deadline = time.monotonic() + 5
+        while not predicate():
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.01)
+
+    def test_writes_waiting_for_placement_go_once_it_answers(self):
+        # Back-offs that only a write getting through can cut short.
+        self.patch(placement_mirror, 'FIRST_BACKOFF', 60)
+        refused, waiting = write(), write()
+        self.placement.refuse[refused.consumer] = [500]
+        self.placement.refuse[waiting.consumer] = [None]
+        for n, w in enumerate((refused, waiting), 1):
+            self.mirror.submit(w)
+            self._wait(lambda: metrics.snapshot().get(
+                'mirror_retries') == n)
+        # Placement is back: the next write gets through, and so does the
+        # one that found it unreachable; a refusal keeps its back-off.
+        fresh = write()
+        self.mirror.submit(fresh)
+        self._wait(lambda: waiting.consumer in self.placement.written())
+        self.assertEqual({fresh.consumer, waiting.consumer},
+                         set(self.placement.written()))
 
 
 class TestBackoff(testtools.TestCase):
