@@ -26,19 +26,19 @@ Host states are built from the scheduler's host view
 driver hands nova, in place of the compute nodes stock nova reads from
 every cell database; the ``ComputeNode`` objects are those the computes
 published (see ``nova_cassandra.compute.host_record``).  When the filters
-leave none of the candidates, the next ones are filtered.  The
-nova-compute services (their status and last report) are read from the cell
-databases as stock reads them, one query per cell.  Aggregates and cell
-mappings are kept as stock nova keeps them, and the computes' instance-info
-casts are not needed.  Stock filters and weighers run unchanged on the
-``HostState`` objects stock ``_get_host_states`` builds from these.
+leave none of the candidates, the next ones are filtered.  The nova-compute
+services (their status and last report) of the candidates' hosts are read
+from the cell databases, one query per cell (see ``compute_services``).
+Aggregates and cell mappings are kept as stock nova keeps them, and the
+computes' instance-info casts are not needed.  Stock filters and weighers
+run unchanged on the ``HostState`` objects stock ``_get_host_states``
+builds from these.
 """
 
 import copy
 import uuid as uuid_mod
 import weakref
 
-from nova import context as context_module
 from nova import exception as nova_exception
 from nova import objects
 from nova.scheduler import host_manager
@@ -46,6 +46,7 @@ from oslo_log import log as logging
 from oslo_serialization import jsonutils
 
 from nova_cassandra import metrics
+from nova_cassandra.scheduler import compute_services
 from nova_cassandra.scheduler import host_view
 from nova_cassandra.store import backends
 
@@ -127,19 +128,18 @@ class CassandraHostManager(host_manager.HostManager):
         return filtered
 
     def _get_computes_for_cells(self, context, cells, compute_uuids):
-        """Compute nodes of ``cells`` from the host view, services as stock.
+        """Compute nodes of ``cells`` from the host view, and their services.
 
         Stock nova reads both from each cell database; the compute nodes
         here are those of ``compute_uuids`` (every node when None) in the
-        scheduler's host view.  The nova-compute services are read as stock
-        reads them, one query per cell: their ``disabled`` and
-        ``forced_down`` are what nova-api has just set, and their last
+        scheduler's host view.  The nova-compute services of their hosts are
+        read from the cell databases on every request: their ``disabled``
+        and ``forced_down`` are what nova-api has just set, and their last
         report is the service group's, so ``ComputeFilter`` drops a
         disabled, forced-down or silent compute exactly when stock does.
         Stock ``get_host_states_by_uuids`` and ``_get_host_states`` then
         build the ``HostState`` objects.
         """
-        services = self._compute_services(context, cells)
         view = host_view.get_view(self.backend)
         if compute_uuids is None:
             usages = view.nodes()
@@ -166,24 +166,8 @@ class CassandraHostManager(host_manager.HostManager):
         # Replaced per host: a concurrent request sees the newest list.
         self._host_instances.update(instances)
         metrics.count('host_states_built', len(usages))
-        return computes, services
-
-    @staticmethod
-    def _compute_services(context, cells):
-        """``{host: Service}`` of the nova-compute services of ``cells``."""
-        results = context_module.scatter_gather_cells(
-            context, cells, context_module.CELL_TIMEOUT,
-            lambda cctxt: objects.ServiceList.get_by_binary(
-                cctxt, 'nova-compute', include_disabled=True))
-        services = {}
-        for cell_uuid, result in results.items():
-            if context_module.is_cell_failure_sentinel(result):
-                LOG.warning('Failed to get compute services for cell %s',
-                            cell_uuid)
-            else:
-                services.update({service.host: service
-                                 for service in result})
-        return services
+        hosts = None if compute_uuids is None else instances.keys()
+        return computes, compute_services.on_hosts(context, cells, hosts)
 
     def _get_instance_info(self, context, compute):
         """The host's instances, as its rows listed them."""

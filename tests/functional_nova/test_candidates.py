@@ -53,3 +53,25 @@ class TestFiltersWidenTheCandidates(nova_base.CassandraIntegratedTestBase):
                                      for server in servers})
         # Drawing host3 first every time has a chance of (1/3)**8.
         self.assertGreater(metrics.snapshot().get('widened', 0), widened)
+
+
+class TestServicesOfTheCandidatesOnly(nova_base.CassandraIntegratedTestBase):
+
+    CASSANDRA_FLAGS = {'max_candidates': 1}
+
+    def _setup_services(self):
+        self.flags(instances=-1, cores=-1, ram=-1, group='quota')
+        super()._setup_services()
+        for host in ('host2', 'host3'):
+            self._start_compute(host)
+        self._published()
+
+    def test_one_service_read_per_request(self):
+        # Stock reads the three nova-compute services for every request.
+        before = metrics.snapshot().get('services_read', 0)
+        for _ in range(3):
+            server = self._create_server(flavor_id=self.flavor,
+                                         networks='none')
+            self.assertEqual('ACTIVE', server['status'])
+        self.assertEqual(3, metrics.snapshot().get('services_read', 0) -
+                         before)
