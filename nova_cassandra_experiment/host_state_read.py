@@ -184,7 +184,7 @@ class _Plugin:
 
     def after(self):
         host_state, alloc_req = self._last
-        self.claims.claim(self.fleet.context, host_state, self.spec,
+        self.claims.claim(self.fleet.context, host_state.uuid, self.spec,
                           str(uuid.uuid4()), alloc_req)
 
 

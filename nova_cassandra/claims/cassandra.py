@@ -17,8 +17,9 @@ Enabled in nova-scheduler's nova.conf with::
     [scheduler]
     claims_driver = cassandra    # or mysql, the sharded MySQL store
 
-It implements the interface nova's ``nova.scheduler.claims.PlacementClaims``
-documents (patches/0002).  Candidates are drawn from the scheduler's host
+It implements nova's ``nova.scheduler.claims.ClaimsDriver`` (patches/0003).
+Evacuations and live migrations forced to a host claim there too
+(``claim_on_destination``).  Candidates are drawn from the scheduler's host
 view (``nova_cassandra.scheduler.host_view``): at most ``max_candidates``
 nodes, at random among those whose usage plus live claims leaves room for
 the request, more if nova's filters leave none of them (see
@@ -43,6 +44,7 @@ from nova.scheduler import claims
 from nova.scheduler.client import report
 from nova.scheduler import utils
 from oslo_log import log as logging
+from oslo_utils import excutils
 
 from nova_cassandra.claims import candidates
 from nova_cassandra.claims import capacity
@@ -60,7 +62,7 @@ CONF = nc_conf.CONF
 LOG = logging.getLogger(__name__)
 
 
-class CassandraClaims:
+class CassandraClaims(claims.ClaimsDriver):
     """Claims resources with compare-and-set on the nodes' Cassandra rows."""
 
     backend = backends.CASSANDRA
@@ -121,8 +123,8 @@ class CassandraClaims:
                 reason='placement has no candidate for a request that '
                        'needs its query (%s)' % why)
 
-    def claim(self, context, host_state, spec_obj, instance_uuid, alloc_req,
-              allocation_request_version=None):
+    def claim(self, context, compute_node_uuid, spec_obj, instance_uuid,
+              alloc_req, allocation_request_version=None):
         """Take the resources on the node, then mirror them to placement.
 
         Only the node's own VCPU, MEMORY_MB and DISK_GB are in the store:
@@ -130,7 +132,7 @@ class CassandraClaims:
         groups, PCPU) is written to placement before answering, whatever
         ``placement_allocations`` says, as placement alone checks those.
         """
-        node = host_state.uuid
+        node = compute_node_uuid
         requested = alloc_req['allocations'][node]['resources']
         resources = {rc: amount for rc, amount in requested.items()
                      if rc in host_record.RESOURCE_CLASSES}
@@ -156,7 +158,7 @@ class CassandraClaims:
         mode = self._conf.placement_allocations
         if mode == 'sync' or placement_only:
             if not self._placement.claim(
-                    context, host_state, spec_obj, instance_uuid, alloc_req,
+                    context, node, spec_obj, instance_uuid, alloc_req,
                     allocation_request_version=allocation_request_version):
                 self._store().release(uuid.UUID(node),
                                       uuid.UUID(instance_uuid))
@@ -184,6 +186,45 @@ class CassandraClaims:
             {uuid.UUID(u) for u in instance_uuids})
         # Even when 'off': requests placement answered have allocations.
         self._placement.cleanup(context, instance_uuids)
+
+    def claim_on_destination(self, context, instance, source_node, dest_node,
+                             source_allocations=None,
+                             consumer_generation=None):
+        """Claim the instance's usage on a forced destination, then placement.
+
+        The amounts are the instance's allocation on its source node (read
+        from placement when not given), for the classes host rows count.
+        Placement then gets the whole allocation, as stock nova copies it;
+        should it refuse, the store's claim is released.
+        """
+        if source_allocations is None:
+            source_allocations = (
+                self._placement.placement_client.get_allocs_for_consumer(
+                    context, instance.uuid)['allocations'])
+        requested = source_allocations.get(source_node.uuid, {}).get(
+            'resources', {})
+        resources = {rc: amount for rc, amount in requested.items()
+                     if rc in host_record.RESOURCE_CLASSES}
+        node, consumer = uuid.UUID(dest_node.uuid), uuid.UUID(instance.uuid)
+        try:
+            claimed = cassandra_claim.claim(self._store(), node, consumer,
+                                            resources, self._conf.claim_ttl)
+        except (exception.HostNotFound, self.backend.unavailable) as e:
+            raise nova_exception.NoValidHost(
+                reason='cannot claim on node %s in the %s store: %s'
+                       % (node, self.backend.name, e))
+        if not claimed:
+            raise nova_exception.NoValidHost(
+                reason='node %s has no room for instance %s in the %s store'
+                       % (node, consumer, self.backend.name))
+        try:
+            self._placement.claim_on_destination(
+                context, instance, source_node, dest_node,
+                source_allocations=source_allocations,
+                consumer_generation=consumer_generation)
+        except Exception:
+            with excutils.save_and_reraise_exception():
+                self._store().release(node, consumer)
 
 
 class MySQLClaims(CassandraClaims):

@@ -87,8 +87,13 @@ def _run_series(tree, series, reverse):
     first patch that does not go through.
     """
     program = _patch_program()
-    diffs = [(patch.name, [d for d in patch.diffs if _applicable(tree, d)])
-             for patch in series]
+    diffs = []
+    created = set()  # files an earlier patch creates, changed by later ones
+    for patch in series:
+        kept = [d for d in patch.diffs
+                if d.path in created or _applicable(tree, d)]
+        created.update(d.path for d in kept if d.creates)
+        diffs.append((patch.name, kept))
     paths = {d.path for _, patch_diffs in diffs for d in patch_diffs}
     with tempfile.TemporaryDirectory(prefix='nova-cassandra-') as scratch:
         for path in paths:

@@ -18,12 +18,15 @@ the process with eventlet, which the other functional tests must not share.
 
 
 import traceback
+import uuid
 
 import fixtures
 from nova import context as nova_context
 from nova import objects
 from nova.scheduler import host_manager
 
+from nova_cassandra.claims import capacity
+from nova_cassandra.claims import cassandra_claim
 from tests.functional_nova import base as nova_base
 
 # Cell database reads stock HostManager makes for every request; only those
@@ -176,6 +179,50 @@ class TestNovaWithCassandra(nova_base.CassandraIntegratedTestBase):
         self.assertEqual(1, record.used['VCPU'])
         self.assertEqual([server['id']], record.state['instances'])
         self.assertEqual([], self._open_claims())
+
+    def _evacuate_forced_to_compute2(self):
+        """Evacuate a new server on compute to compute2, forcing the host.
+
+        Forcing bypasses the scheduler: conductor claims the destination
+        through the claims driver (patches/0004).
+        """
+        server = self._create_server(flavor_id=self.flavor, networks='none',
+                                     host='compute')
+        self.computes['compute'].stop()
+        [service] = self.api.get_services(host='compute',
+                                          binary='nova-compute')
+        self.api.put_service(service['id'], {'forced_down': True})
+        # The last microversion with force.
+        self.api.microversion = '2.67'
+        self.api.post_server_action(server['id'], {'evacuate': {
+            'host': 'compute2', 'force': True}})
+        return server
+
+    def test_forced_evacuate_claims_through_the_driver(self):
+        self._start_compute('compute2')
+        server = self._evacuate_forced_to_compute2()
+        self._wait_for_server_parameter(
+            server, {'OS-EXT-SRV-ATTR:host': 'compute2', 'status': 'ACTIVE'})
+        self._wait_for_migration_status(server, ['done'])
+        record = self._record('compute2')
+        self.assertEqual(1, record.used['VCPU'])
+        self.assertEqual([], self._open_claims())
+
+    def test_forced_evacuate_refused_when_the_store_has_no_room(self):
+        # compute2's memory is held by a claim placement does not know of.
+        self._start_compute('compute2')
+        record = self._record('compute2')
+        room = (capacity.limit(record, 'MEMORY_MB')
+                - record.used.get('MEMORY_MB', 0))
+        self.assertTrue(cassandra_claim.claim(
+            self.claims, record.node_uuid, uuid.uuid4(), {'MEMORY_MB': room},
+            300))
+        server = self._evacuate_forced_to_compute2()
+        self._wait_for_action_fail_completion(
+            server, 'evacuate', 'conductor_rebuild_server')
+        server = self.api.get_server(server['id'])
+        self.assertEqual('compute', server['OS-EXT-SRV-ATTR:host'])
+        self.assertEqual(0, self._record('compute2').used['VCPU'])
 
     def test_anti_affinity_multi_create_lands_on_two_hosts(self):
         self._start_compute('compute2')

@@ -262,6 +262,27 @@ class TestApplyRevert(PatchesTestCase):
         self.assertTrue(operations.revert(tree, self.series))
         self.assertEqual(before, _read_tree(self.installed))
 
+    def test_installed_file_created_then_changed_by_the_series(self):
+        # A later patch changes a file an earlier one created: in an
+        # installed tree, where the file is not there before the series.
+        _write(self.patches_dir, {
+            'series': '0001-a.patch\n0002-b.patch\n0003-c.patch\n',
+            '0003-c.patch': '\n'.join([
+                'Subject: [PATCH 3/3] Claims elsewhere', '',
+                'diff --git a/nova/claims.py b/nova/claims.py',
+                '--- a/nova/claims.py', '+++ b/nova/claims.py',
+                '@@ -1 +1 @@', "-CLAIMS = 'placement'",
+                "+CLAIMS = 'elsewhere'", ''])})
+        longer = series.read_series()
+        tree = trees.find_tree(self.installed)
+        before = _read_tree(self.installed)
+        self.assertTrue(operations.apply(tree, longer))
+        self.assertEqual("CLAIMS = 'elsewhere'\n",
+                         _read_tree(self.installed)['nova/claims.py'])
+        self.assertTrue(operations.check(tree, longer))
+        self.assertTrue(operations.revert(tree, longer))
+        self.assertEqual(before, _read_tree(self.installed))
+
     def test_tampered_file_refused_untouched(self):
         _write(self.source, {'nova/manager.py': MANAGER.replace(
             'os.sep', 'os.altsep')})

@@ -177,7 +177,7 @@ class TestCassandraClaims(testtools.TestCase):
             str(NODE_B): {'resources': SMALL},
             str(NODE_A): {'resources': {'NET_BW_EGR_KILOBIT_PER_SEC': 1}}}}
         self.assertTrue(self.driver.claim(
-            None, mock.Mock(uuid=str(NODE_B)), self.spec, str(uuid.uuid4()),
+            None, str(NODE_B), self.spec, str(uuid.uuid4()),
             alloc_req))
         self.assertEqual(SMALL, claim.call_args[0][3])
         claim_resources.assert_called_once()
@@ -189,15 +189,14 @@ class TestCassandraClaims(testtools.TestCase):
         alloc_req = {'allocations': {str(NODE_B): {'resources': {
             'PCPU': 2, 'MEMORY_MB': 512}}}}
         self.assertTrue(self.driver.claim(
-            None, mock.Mock(uuid=str(NODE_B)), self.spec, str(uuid.uuid4()),
+            None, str(NODE_B), self.spec, str(uuid.uuid4()),
             alloc_req))
         self.assertEqual({'MEMORY_MB': 512}, claim.call_args[0][3])
         utils.claim_resources.assert_called_once()
 
     def _claim(self):
-        host_state = mock.Mock(uuid=str(NODE_B))
         alloc_req = {'allocations': {str(NODE_B): {'resources': SMALL}}}
-        return self.driver.claim(None, host_state, self.spec,
+        return self.driver.claim(None, str(NODE_B), self.spec,
                                  str(uuid.uuid4()), alloc_req)
 
     def test_claim_on_a_deleted_host_moves_on(self):
@@ -259,6 +258,42 @@ class TestCassandraClaims(testtools.TestCase):
                          self.store.release.call_args_list)
         self.placement.cleanup.assert_called_once_with('ctx', [str(mine)])
 
+    def _claim_forced(self, claimed=True, placement_error=None):
+        self.patch(cassandra.cassandra_claim, 'claim',
+                   mock.Mock(return_value=claimed))
+        self.patch(self.placement, 'claim_on_destination',
+                   mock.Mock(side_effect=placement_error))
+        self.instance = objects.Instance(uuid=str(uuid.uuid4()))
+        self.source, self.dest = (objects.ComputeNode(uuid=str(node))
+                                  for node in (NODE_A, NODE_B))
+        # PCPU is placement's alone.
+        self.allocs = {str(NODE_A): {'resources': dict(SMALL, PCPU=1)}}
+        self.driver.claim_on_destination(
+            'ctx', self.instance, self.source, self.dest,
+            source_allocations=self.allocs)
+
+    def test_a_forced_destination_is_claimed_in_the_store_then_placement(
+            self):
+        self._claim_forced()
+        self.assertEqual(
+            (NODE_B, uuid.UUID(self.instance.uuid), SMALL),
+            cassandra.cassandra_claim.claim.call_args[0][1:4])
+        self.placement.claim_on_destination.assert_called_once_with(
+            'ctx', self.instance, self.source, self.dest,
+            source_allocations=self.allocs, consumer_generation=None)
+
+    def test_a_forced_destination_without_room_is_no_valid_host(self):
+        self.assertRaises(nova_exception.NoValidHost, self._claim_forced,
+                          claimed=False)
+        self.placement.claim_on_destination.assert_not_called()
+
+    def test_placement_refusing_a_forced_destination_releases_it(self):
+        self.assertRaises(
+            nova_exception.NoValidHost, self._claim_forced,
+            placement_error=nova_exception.NoValidHost(reason='full'))
+        self.store.release.assert_called_once_with(
+            NODE_B, uuid.UUID(self.instance.uuid))
+
 
 class TestMySQLClaims(testtools.TestCase):
     """The same driver bound to the sharded MySQL store and its options."""
@@ -285,7 +320,7 @@ class TestMySQLClaims(testtools.TestCase):
         by_rp, _, _ = self.driver.get_candidates(None, self.spec, None)
         [alloc_req] = by_rp[str(NODE_B)]
         self.assertTrue(self.driver.claim(
-            None, mock.Mock(uuid=str(NODE_B)), self.spec, str(uuid.uuid4()),
+            None, str(NODE_B), self.spec, str(uuid.uuid4()),
             alloc_req))
         self.assertIs(self.store, claim.call_args[0][0])
         self.assertEqual(42, claim.call_args[0][4])
