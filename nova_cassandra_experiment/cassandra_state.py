@@ -30,6 +30,7 @@ from oslo_serialization import jsonutils
 
 from nova_cassandra.claims import checker
 from nova_cassandra.scheduler import host_view
+from nova_cassandra.store import base
 from nova_cassandra.store.cassandra import claims as claims_store
 from nova_cassandra.store.cassandra import hosts
 from nova_cassandra.store.cassandra import schema
@@ -135,7 +136,7 @@ class CassandraState:
         """
         view = host_view.HostView(types.SimpleNamespace(
             group='cassandra',
-            claims=types.SimpleNamespace(get_store=lambda: self._claims)))
+            stores=lambda: base.Stores(None, self._claims, None)))
         view.refresh()
         seen = {usage.record.node_uuid: usage.state_json
                 for usage in view.nodes()}

@@ -34,8 +34,8 @@ import uuid
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.conf import cassandra as cassandra_conf
 from nova_cassandra import metrics
+from nova_cassandra.store import base
 from nova_cassandra.store.cassandra import claims as claims_store
-from nova_cassandra.store.cassandra import hosts as hosts_store
 from nova_cassandra.store.cassandra import session as session_mod
 from nova_cassandra_experiment import stats
 
@@ -150,7 +150,7 @@ def race(make_store, nodes, processes, requests, timeout=RUN_TIMEOUT):
 
 
 def _create_nodes(store, count, slots):
-    return [store.create(hosts_store.HostRecord(
+    return [store.create(base.HostRecord(
         node_uuid=uuid.uuid4(), host='nc-race-%d' % index,
         nodename='nc-race-%d' % index,
         capacity={'VCPU': slots, 'MEMORY_MB': 512 * slots},

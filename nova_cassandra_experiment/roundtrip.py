@@ -20,12 +20,12 @@ stack end to end and gives first figures for the store's operations.
 
 import uuid
 
-from nova_cassandra.store.cassandra import hosts as hosts_store
+from nova_cassandra.store import base
 from nova_cassandra_experiment import stats
 
 
 def _record(index):
-    return hosts_store.HostRecord(
+    return base.HostRecord(
         node_uuid=uuid.uuid4(), host='compute%d' % (index // 100),
         nodename='node%d' % index,
         capacity={'VCPU': 32, 'MEMORY_MB': 131072, 'DISK_GB': 2000},

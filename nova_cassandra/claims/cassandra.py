@@ -62,10 +62,14 @@ CONF = nc_conf.CONF
 LOG = logging.getLogger(__name__)
 
 
-class CassandraClaims(claims.ClaimsDriver):
-    """Claims resources with compare-and-set on the nodes' Cassandra rows."""
+class StoreClaims(claims.ClaimsDriver):
+    """Claims resources with compare-and-set on the nodes' rows.
 
-    backend = backends.CASSANDRA
+    Written once for both stores; the entry points load the subclasses
+    ``bind`` makes, whose ``backend`` says which.
+    """
+
+    backend = None
 
     def __init__(self):
         self._store()  # refuse to start without the store
@@ -73,7 +77,7 @@ class CassandraClaims(claims.ClaimsDriver):
         self._placement = claims.PlacementClaims()
 
     def _store(self):
-        return self.backend.claims.get_store()
+        return self.backend.stores().claims
 
     def get_candidates(self, context, spec_obj, host_manager):
         """The nodes placement would list for the request.
@@ -227,7 +231,5 @@ class CassandraClaims(claims.ClaimsDriver):
                 self._store().release(node, consumer)
 
 
-class MySQLClaims(CassandraClaims):
-    """The same claims on the sharded MySQL store's rows (``mysql``)."""
-
-    backend = backends.MYSQL
+CassandraClaims = backends.bind(StoreClaims, backends.CASSANDRA)
+MySQLClaims = backends.bind(StoreClaims, backends.MYSQL)

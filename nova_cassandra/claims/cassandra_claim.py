@@ -26,8 +26,7 @@ from oslo_log import log as logging
 from nova_cassandra.claims import capacity
 from nova_cassandra import exception
 from nova_cassandra import metrics
-from nova_cassandra.store.cassandra import claims as claims_store
-from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store import base
 
 LOG = logging.getLogger(__name__)
 
@@ -46,7 +45,7 @@ def claim(store, node_uuid, consumer_uuid, resources, ttl, view=None):
     ``InvalidClaim`` for a negative amount (it would free capacity others
     then over-commit) or a TTL under a second (0 would never expire).
     """
-    problem = hosts.amounts_problem(resources)
+    problem = base.amounts_problem(resources)
     if problem is None and (isinstance(ttl, bool) or not isinstance(ttl, int)
                             or ttl < 1):
         problem = 'TTL %r is not a whole number of seconds >= 1' % (ttl,)
@@ -83,7 +82,7 @@ def claim(store, node_uuid, consumer_uuid, resources, ttl, view=None):
                 usage,
                 record=dataclasses.replace(usage.record,
                                            generation=generation),
-                claims=usage.claims + [claims_store.Claim(
+                claims=usage.claims + [base.Claim(
                     consumer_uuid, dict(resources), None)]))
         return True
     LOG.info('Node %s changed on every one of %d claim attempts for %s; '

@@ -48,11 +48,10 @@ from nova_cassandra import exception
 from nova_cassandra.patching import operations
 from nova_cassandra.patching import series
 from nova_cassandra.patching import trees
-from nova_cassandra.store.cassandra import claims as claims_store
+from nova_cassandra.store import backends
 from nova_cassandra.store.cassandra import hosts
 from nova_cassandra.store.cassandra import schema
 from nova_cassandra.store.cassandra import session as session_mod
-from nova_cassandra.store.mysql import claims as sql_claims
 from nova_cassandra.store.mysql import database as sql_database
 from nova_cassandra.store.mysql import schema as sql_schema
 
@@ -106,12 +105,10 @@ def status():
 
 def hosts_backfill():
     """Create host rows for the compute nodes nova's databases hold."""
-    session = _session()
-    schema.check(session, CONF.cassandra.keyspace)
+    store = backends.CASSANDRA.stores().hosts
     nova_db.configure(CONF)
-    created, present = backfill.backfill(
-        nova_context.get_admin_context(),
-        hosts.HostStore(session, CONF.cassandra.keyspace))
+    created, present = backfill.backfill(nova_context.get_admin_context(),
+                                         store)
     print('Created %d host rows; %d nodes already had one.'
           % (created, present))
 
@@ -135,13 +132,7 @@ def mysql_version():
 
 
 def _claim_store():
-    if CONF.category.backend == 'mysql':
-        database = sql_database.Database(CONF.mysql_store)
-        database.check()
-        return sql_claims.ClaimStore(database)
-    session = _session()
-    schema.check(session, CONF.cassandra.keyspace)
-    return claims_store.ClaimStore(session, CONF.cassandra.keyspace)
+    return backends.BY_NAME[CONF.category.backend].stores().claims
 
 
 def check_capacity():

@@ -33,10 +33,13 @@ LOG = logging.getLogger(__name__)
 COMPUTE_BINARY = 'nova-compute'
 
 
-class CassandraHeartbeat:
-    """Records each report of a nova-compute as its heartbeat."""
+class Heartbeat:
+    """Records each report of a nova-compute as its heartbeat.
 
-    backend = backends.CASSANDRA
+    Bound to a store by ``backends.bind``, as the entry points load it.
+    """
+
+    backend = None
 
     def __init__(self):
         self._failing = False
@@ -46,7 +49,7 @@ class CassandraHeartbeat:
         if service_ref.binary != COMPUTE_BINARY:
             return
         try:
-            self.backend.hosts.get_store().report(service_ref.host)
+            self.backend.stores().hosts.report(service_ref.host)
         except self.backend.unavailable as e:
             # The next report tries again; say so once, not every time.
             if not self._failing:
@@ -62,7 +65,5 @@ class CassandraHeartbeat:
         self._failing = False
 
 
-class MySQLHeartbeat(CassandraHeartbeat):
-    """The same hook writing to the sharded MySQL store (``mysql``)."""
-
-    backend = backends.MYSQL
+CassandraHeartbeat = backends.bind(Heartbeat, backends.CASSANDRA)
+MySQLHeartbeat = backends.bind(Heartbeat, backends.MYSQL)

@@ -46,10 +46,13 @@ FOLDS_CLAIM = frozenset(['instance_claim', 'rebuild_claim', 'resize_claim',
                          'live_migration_claim', 'abort_instance_claim'])
 
 
-class CassandraHostStateHook:
-    """Publishes a node's ``HostRecord`` whenever its tracker changes it."""
+class HostStateHook:
+    """Publishes a node's ``HostRecord`` whenever its tracker changes it.
 
-    backend = backends.CASSANDRA
+    Bound to a store by ``backends.bind``, as the entry points load it.
+    """
+
+    backend = None
 
     def __init__(self):
         self._publisher = publisher.for_backend(self.backend)
@@ -71,7 +74,5 @@ class CassandraHostStateHook:
         self._publisher.publish(record, fold=fold)
 
 
-class MySQLHostStateHook(CassandraHostStateHook):
-    """The same hook publishing to the sharded MySQL store (``mysql``)."""
-
-    backend = backends.MYSQL
+CassandraHostStateHook = backends.bind(HostStateHook, backends.CASSANDRA)
+MySQLHostStateHook = backends.bind(HostStateHook, backends.MYSQL)

@@ -26,7 +26,7 @@ import uuid
 
 from nova import conf as nova_conf
 
-from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store import base
 
 CONF = nova_conf.CONF
 
@@ -89,7 +89,7 @@ def from_compute_node(compute_node, instances):
     used = {VCPU: compute_node.vcpus_used,
             MEMORY_MB: compute_node.memory_mb_used,
             DISK_GB: compute_node.local_gb_used}
-    return hosts.HostRecord(
+    return base.HostRecord(
         node_uuid=uuid.UUID(compute_node.uuid),
         host=compute_node.host,
         nodename=compute_node.hypervisor_hostname,

@@ -39,8 +39,7 @@ import threading
 from oslo_log import log as logging
 
 from nova_cassandra import exception
-from nova_cassandra.store.cassandra import hosts
-from nova_cassandra.store.cassandra import session as session_mod
+from nova_cassandra.store import base
 
 LOG = logging.getLogger(__name__)
 
@@ -53,7 +52,7 @@ RETRY_MAX_DELAY = 30.0
 class _Change:
     """A node's newest record not yet written, and the claims it folds."""
 
-    record: hosts.HostRecord
+    record: base.HostRecord
     fold: set
 
 
@@ -63,7 +62,7 @@ class Publisher:
     ``unavailable``: what that store raises when it cannot answer.
     """
 
-    def __init__(self, get_store, unavailable=session_mod.UNAVAILABLE):
+    def __init__(self, get_store, unavailable):
         self._get_store = get_store
         self._unavailable = unavailable
         # Only the writing thread reads or writes these two.
@@ -211,7 +210,7 @@ def for_backend(backend):
     with _PUBLISHERS_LOCK:
         if backend.name not in _PUBLISHERS:
             _PUBLISHERS[backend.name] = Publisher(
-                lambda: backend.hosts.get_store(), backend.unavailable)
+                lambda: backend.stores().hosts, backend.unavailable)
         return _PUBLISHERS[backend.name]
 
 

@@ -53,19 +53,20 @@ from nova_cassandra.store import backends
 LOG = logging.getLogger(__name__)
 
 
-class CassandraHostManager(host_manager.HostManager):
-    """Builds host states from the rows computes publish to Cassandra.
+class StoreHostManager(host_manager.HostManager):
+    """Builds host states from the rows computes publish to the store.
 
-    Refuses to start when Cassandra cannot be reached or its schema does not
-    match; while running, a read that fails makes the request fail with
-    ``NoValidHost`` naming the reason.
+    Refuses to start when the store cannot be reached or its schema does
+    not match; while running, a read that fails makes the request fail
+    with ``NoValidHost`` naming the reason.  Bound to a store by
+    ``backends.bind``, as the entry points load it.
     """
 
-    backend = backends.CASSANDRA
+    backend = None
 
     def __init__(self):
         super().__init__()
-        self.backend.hosts.get_store()
+        self.backend.stores()
         # node uuid -> (state JSON, ComputeNode, instances): a node whose
         # stored state did not change is not decoded again.
         self._decoded_rows = {}
@@ -190,7 +191,5 @@ class CassandraHostManager(host_manager.HostManager):
         return cached[1:]
 
 
-class MySQLHostManager(CassandraHostManager):
-    """The same host states from the sharded MySQL store (``mysql``)."""
-
-    backend = backends.MYSQL
+CassandraHostManager = backends.bind(StoreHostManager, backends.CASSANDRA)
+MySQLHostManager = backends.bind(StoreHostManager, backends.MYSQL)

@@ -25,7 +25,6 @@ compare-and-set, and the claim re-reads it (``note``) before retrying.
 """
 
 import math
-import os
 import random
 import threading
 import time
@@ -33,9 +32,13 @@ import time
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
 from nova_cassandra import metrics
-from nova_cassandra.store.cassandra import changes as changes_mod
+from nova_cassandra.store import backends
+from nova_cassandra.store import base
 
 CONF = nc_conf.CONF
+
+# How far back of its own clock a view reads a quiet change log.
+QUIET_LOOKBACK_SECONDS = 60
 
 
 class HostView:
@@ -63,7 +66,7 @@ class HostView:
         (``backend.unavailable``).
         """
         with self._lock:
-            store = self.backend.claims.get_store()
+            store = self.backend.stores().claims
             now = time.time()
             interval = CONF[self.backend.group].host_view_reload_interval
             if (store.changes is None or store is not self._loaded_from
@@ -109,13 +112,14 @@ class HostView:
         The next read starts at the newest entry seen, by the store's
         clock, so a scheduler whose clock is behind reads no more and one
         whose clock is ahead misses nothing; when the log is quiet, at
-        most a bucket before this process's ``now``, so an idle view reads
-        one or two buckets, not every one since its last entry.
+        most ``QUIET_LOOKBACK_SECONDS`` before this process's ``now`` (an
+        idle view on Cassandra reads one or two of its log's buckets), not
+        everything since its last entry.
         """
         self._read_from = max(
-            [self._read_from or 0, now - changes_mod.BUCKET_SECONDS]
+            [self._read_from or 0, now - QUIET_LOOKBACK_SECONDS]
             + [changed_at for _, changed_at, _ in entries])
-        horizon = self._read_from - 2 * changes_mod.OVERLAP_SECONDS
+        horizon = self._read_from - 2 * base.OVERLAP_SECONDS
         self._seen = {change_id: seen_at
                       for change_id, seen_at in self._seen.items()
                       if seen_at > horizon}
@@ -166,18 +170,7 @@ class HostView:
             position = (position + stride) % count
 
 
-_VIEWS = {}
-_VIEWS_LOCK = threading.Lock()
-
-
 def get_view(backend):
-    """This process's ``HostView`` of ``backend``'s store.
-
-    A forked child (nova forks its workers) gets a view of its own.
-    """
-    key = (backend.name, os.getpid())
-    with _VIEWS_LOCK:
-        view = _VIEWS.get(key)
-        if view is None:
-            view = _VIEWS[key] = HostView(backend)
-        return view
+    """This process's ``HostView`` of ``backend``'s store (one per fork)."""
+    return backends.per_process(('host view', backend.name),
+                                lambda: HostView(backend))

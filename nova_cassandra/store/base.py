@@ -13,19 +13,162 @@
 """What every store of host state and claims provides.
 
 The claims driver, the host manager, the host view, the compute hook and
-the heartbeat are written against these interfaces; ``store.cassandra``
-implements them on Cassandra, ``store.mysql`` on a sharded MySQL/MariaDB
-database, and ``store.backends`` names the two for the entry points.
-Errors are the store-neutral ones of ``nova_cassandra.exception``; a store
-that cannot answer right now raises one of its backend's ``unavailable``
-exceptions.
+the heartbeat are written against these interfaces and records;
+``store.cassandra`` implements them on Cassandra, ``store.mysql`` on a
+sharded MySQL/MariaDB database, and ``store.backends`` names the two for
+the entry points.  Errors are the store-neutral ones of
+``nova_cassandra.exception``; a store that cannot answer right now raises
+one of its backend's ``unavailable`` exceptions.
 """
 
 import abc
+import collections
+import dataclasses
+import datetime
+import math
+import uuid
+
+from oslo_serialization import jsonutils
+
+from nova_cassandra import exception
+
+# Amounts are 64-bit integers; names are as long as nova's own columns allow.
+AMOUNT_MAX = 2 ** 63 - 1
+NAME_MAX = 255
+
+# How much further back than asked a change log is read: an entry that
+# lands a little late, or stamped by a clock a little behind, is still read.
+OVERLAP_SECONDS = 2.0
+
+
+def amounts_problem(amounts):
+    """Why ``{resource class: amount}`` is not a set of counts, or None."""
+    for resource_class, amount in amounts.items():
+        if (isinstance(amount, bool) or not isinstance(amount, int)
+                or not 0 <= amount <= AMOUNT_MAX):
+            return '%s is %r, not a count from 0 to %d' % (
+                resource_class, amount, AMOUNT_MAX)
+    return None
+
+
+def refused(node_uuid, expected, found):
+    """The error of a compare-and-set refused at generation ``found``.
+
+    ``HostNotFound`` when the node has no row (``found`` is None),
+    ``HostConflict`` carrying the generation found otherwise.
+    """
+    if found is None:
+        return exception.HostNotFound(node=node_uuid)
+    return exception.HostConflict(node=node_uuid, expected=expected,
+                                  found=found)
+
+
+@dataclasses.dataclass
+class HostRecord:
+    """One compute node's state as stored: amounts per resource class."""
+
+    node_uuid: uuid.UUID
+    host: str
+    nodename: str
+    capacity: dict
+    reserved: dict = dataclasses.field(default_factory=dict)
+    allocation_ratio: dict = dataclasses.field(default_factory=dict)
+    used: dict = dataclasses.field(default_factory=dict)
+    state: dict = dataclasses.field(default_factory=dict)
+    generation: int = 0
+    updated_at: datetime.datetime = None
+
+    @classmethod
+    def from_row(cls, row):
+        """The record of a node row (CQL or SQL: both have ``_asdict``)."""
+        values = row._asdict()
+        values['state'] = jsonutils.loads(values['state'] or '{}')
+        for column in ('capacity', 'reserved', 'allocation_ratio', 'used'):
+            values[column] = dict(values[column] or {})
+        return cls(**values)
+
+    def check(self):
+        """Raise ``InvalidHostRecord`` unless every field can be stored.
+
+        A negative or non-finite amount or ratio would make every reader's
+        capacity arithmetic wrong (or raise), so it never reaches a row.
+        """
+        for name in ('host', 'nodename'):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not 0 < len(value) <= NAME_MAX:
+                self._invalid('%s must be a name of 1 to %d characters'
+                              % (name, NAME_MAX))
+        for name in ('capacity', 'reserved', 'used'):
+            problem = amounts_problem(getattr(self, name))
+            if problem:
+                self._invalid('%s: %s' % (name, problem))
+        for resource_class, ratio in self.allocation_ratio.items():
+            if (not isinstance(ratio, (int, float))
+                    or not math.isfinite(ratio) or ratio < 0):
+                self._invalid('allocation_ratio: %s is %r, not a finite '
+                              'number >= 0' % (resource_class, ratio))
+
+    def _invalid(self, reason):
+        raise exception.InvalidHostRecord(node=self.node_uuid, reason=reason)
+
+
+@dataclasses.dataclass
+class Claim:
+    """Resources a scheduler took on a node for one consumer (instance)."""
+
+    consumer_uuid: uuid.UUID
+    resources: dict
+    claimed_at: datetime.datetime
+
+
+@dataclasses.dataclass
+class NodeUsage:
+    """A node's amounts and open claims; its state as stored (JSON)."""
+
+    record: HostRecord
+    claims: list
+    state_json: str = None
+
+    def claimed(self, resource_class):
+        return sum(c.resources.get(resource_class, 0) for c in self.claims)
+
+
+def usages(rows):
+    """Group rows of nodes joined to their claims into ``NodeUsage``.
+
+    One row per open claim, ordered by node, each repeating the node's
+    columns; a node without claims is one row whose ``consumer_uuid`` is
+    null.  Rows of a node without state (claims outliving a deleted node)
+    are skipped.
+    """
+    usage = None
+    for row in rows:
+        if row.generation is None:
+            continue
+        if usage is None or usage.record.node_uuid != row.node_uuid:
+            if usage is not None:
+                yield usage
+            usage = NodeUsage(HostRecord(
+                node_uuid=row.node_uuid, host=row.host, nodename=row.nodename,
+                capacity=dict(row.capacity or {}),
+                reserved=dict(row.reserved or {}),
+                allocation_ratio=dict(row.allocation_ratio or {}),
+                used=dict(row.used or {}), generation=row.generation), [],
+                getattr(row, 'state', None))
+        if row.consumer_uuid is not None:
+            usage.claims.append(Claim(row.consumer_uuid, dict(row.claim),
+                                      row.claimed_at))
+    if usage is not None:
+        yield usage
+
+
+# A process's stores on one backend, opened together; ``close`` releases
+# their connections.
+Stores = collections.namedtuple('Stores', 'hosts claims close')
 
 
 class HostStore(abc.ABC):
-    """Compute nodes' state (``hosts.HostRecord``), by compare-and-set."""
+    """Compute nodes' state (``HostRecord``), by compare-and-set."""
 
     @abc.abstractmethod
     def create(self, record):
@@ -71,7 +214,7 @@ class ChangeLog(abc.ABC):
     def since(self, seconds):
         """``[(change id, epoch seconds, node uuid)]`` after ``seconds``.
 
-        Looks back ``changes.OVERLAP_SECONDS`` further; ids are unique, so
+        Looks back ``OVERLAP_SECONDS`` further; ids are unique, so
         a reader skips the entries it has seen.
         """
 
@@ -87,14 +230,14 @@ class ClaimStore(abc.ABC):
 
     @abc.abstractmethod
     def node_usage(self, node_uuid):
-        """The node's ``claims.NodeUsage``, read as a claim must see it.
+        """The node's ``NodeUsage``, read as a claim must see it.
 
         Raises ``HostNotFound``.
         """
 
     @abc.abstractmethod
     def all_usage(self):
-        """Every node's ``claims.NodeUsage``."""
+        """Every node's ``NodeUsage``."""
 
     @abc.abstractmethod
     def claim(self, node_uuid, generation, consumer_uuid, resources, ttl):

@@ -29,6 +29,8 @@ import testtools
 from nova_cassandra.cmd import nova_db
 from nova_cassandra.conf import cassandra as cassandra_conf
 from nova_cassandra import exception
+from nova_cassandra.store import backends
+from nova_cassandra.store import base as store_base
 from nova_cassandra.store.cassandra import schema
 from nova_cassandra.store.cassandra import session as session_mod
 
@@ -116,6 +118,17 @@ class CassandraKeyspace(fixtures.Fixture):
                     self.conf.cassandra.replication)
         self.addCleanup(self.session.execute,
                         'DROP KEYSPACE IF EXISTS %s' % self.keyspace)
+
+
+class ProcessStores(fixtures.Fixture):
+    """This process's stores and host views made afresh, closed after."""
+
+    def _setUp(self):
+        made = {}
+        self.useFixture(fixtures.MockPatchObject(backends, '_PER_PROCESS',
+                                                 made))
+        self.addCleanup(lambda: [stores.close() for stores in made.values()
+                                 if isinstance(stores, store_base.Stores)])
 
 
 class NovaDatabases(fixtures.Fixture):

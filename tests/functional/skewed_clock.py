@@ -38,6 +38,7 @@ def main(seconds, keyspace, action, *args):
     from nova_cassandra.claims import cassandra_claim
     from nova_cassandra.compute import publisher
     from nova_cassandra.conf import cassandra as cassandra_conf
+    from nova_cassandra.store import base
     from nova_cassandra.store.cassandra import claims
     from nova_cassandra.store.cassandra import hosts
     from nova_cassandra.store.cassandra import session as session_mod
@@ -53,8 +54,8 @@ def main(seconds, keyspace, action, *args):
                 uuid.UUID(consumer), {'VCPU': 1}, int(ttl)) else 1
         if action == 'publish':
             node, used, *fold = args
-            pub = publisher.Publisher(lambda: store)
-            pub.publish(hosts.HostRecord(
+            pub = publisher.Publisher(lambda: store, session_mod.UNAVAILABLE)
+            pub.publish(base.HostRecord(
                 node_uuid=uuid.UUID(node), host='compute1', nodename='node1',
                 capacity={'VCPU': 8}, used={'VCPU': int(used)}),
                 fold=[uuid.UUID(f) for f in fold])

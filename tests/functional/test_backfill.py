@@ -22,6 +22,7 @@ import fixtures
 from nova import context as nova_context
 from nova import objects
 
+from nova_cassandra.store import base as store_base
 from nova_cassandra.store.cassandra import hosts
 from tests.functional import base
 
@@ -85,7 +86,7 @@ class TestHostsBackfill(base.TestCase):
     def test_backfill_creates_missing_rows_and_keeps_published_ones(self):
         node, instances = self._node(vcpus_used=2, instances=2)
         published, _ = self._node(vcpus_used=0, instances=0)
-        self.store.create(hosts.HostRecord(
+        self.store.create(store_base.HostRecord(
             node_uuid=uuid.UUID(published.uuid), host=published.host,
             nodename=published.hypervisor_hostname,
             capacity={'VCPU': 8}, used={'VCPU': 5}))

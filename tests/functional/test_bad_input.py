@@ -32,6 +32,7 @@ from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.cmd import manage
 from nova_cassandra.compute import publisher
 from nova_cassandra import exception
+from nova_cassandra.store import base as store_base
 from nova_cassandra.store.cassandra import claims
 from nova_cassandra.store.cassandra import hosts
 from nova_cassandra.store.cassandra import schema
@@ -53,7 +54,7 @@ def _record(**fields):
                   allocation_ratio={'VCPU': 1.0, 'MEMORY_MB': 1.0},
                   used={'VCPU': 0, 'MEMORY_MB': 0})
     values.update(fields)
-    return hosts.HostRecord(**values)
+    return store_base.HostRecord(**values)
 
 
 class StoredState(base.TestCase):
@@ -337,8 +338,8 @@ class TestStoresWithOddInput(StoredState):
         self._round_trip(host='计算节点-ü-Ω-🖥', nodename='ノード\u200b1')
 
     def test_longest_names(self):
-        self._round_trip(host='h' * hosts.NAME_MAX,
-                         nodename='é' * hosts.NAME_MAX)
+        self._round_trip(host='h' * store_base.NAME_MAX,
+                         nodename='é' * store_base.NAME_MAX)
 
     def test_cql_injection_in_names_is_data(self):
         injection = INJECTION.format(ks=self.keyspace)
@@ -347,7 +348,7 @@ class TestStoresWithOddInput(StoredState):
         self.assertIn(self.keyspace, self.session.cluster.metadata.keyspaces)
 
     def test_largest_capacity(self):
-        self._round_trip(capacity={'VCPU': hosts.AMOUNT_MAX})
+        self._round_trip(capacity={'VCPU': store_base.AMOUNT_MAX})
 
     def test_claim_larger_than_any_host_is_refused(self):
         for node in self.nodes:
@@ -377,7 +378,8 @@ class TestStoresWithOddInput(StoredState):
                           record.node_uuid, latest=True)
 
     def test_compute_refuses_an_invalid_record_and_goes_on(self):
-        hook = publisher.Publisher(lambda: self.hosts)
+        hook = publisher.Publisher(lambda: self.hosts,
+                                   session_mod.UNAVAILABLE)
         self.assertRaises(exception.InvalidHostRecord, hook.publish,
                           _record(capacity={'VCPU': -1}))
         self.addCleanup(hook.stop, 10)

@@ -24,6 +24,7 @@ from testtools.content import text_content
 from nova_cassandra.claims import capacity
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.claims import checker
+from nova_cassandra.store import base as store_base
 from nova_cassandra.store.cassandra import claims
 from nova_cassandra.store.cassandra import hosts
 from nova_cassandra.store.cassandra import session as session_mod
@@ -34,7 +35,7 @@ ONE_VCPU = claim_race.ONE_VCPU
 
 
 def _node(vcpus):
-    return hosts.HostRecord(
+    return store_base.HostRecord(
         node_uuid=uuid.uuid4(), host='compute1', nodename='n%d' % vcpus,
         capacity={'VCPU': vcpus, 'MEMORY_MB': 65536},
         reserved={'MEMORY_MB': 0}, allocation_ratio={'VCPU': 1.0},

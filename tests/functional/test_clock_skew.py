@@ -27,6 +27,7 @@ import sys
 import uuid
 
 from nova_cassandra.claims import cassandra_claim
+from nova_cassandra.store import base as store_base
 from nova_cassandra.store.cassandra import claims as claims_store
 from nova_cassandra.store.cassandra import hosts
 from tests.functional import base
@@ -46,7 +47,7 @@ class TestClockSkew(base.TestCase):
         self.claims = claims_store.ClaimStore(self.ks.session,
                                               self.ks.keyspace)
         self.node = uuid.uuid4()
-        self.hosts.create(hosts.HostRecord(
+        self.hosts.create(store_base.HostRecord(
             node_uuid=self.node, host='compute1', nodename='node1',
             capacity={'VCPU': 8}, used={'VCPU': 0}))
 

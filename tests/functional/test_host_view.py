@@ -41,7 +41,7 @@ class HostViewTests:
         self.nodes = [self.hosts.create(test_claims._node(2))
                       for _ in range(3)]
         backend = mock.Mock(group='cassandra')
-        backend.claims.get_store.return_value = self.claims
+        backend.stores.return_value.claims = self.claims
         self.view = host_view.HostView(backend)
         self.view.refresh()
 

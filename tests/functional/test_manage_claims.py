@@ -21,6 +21,7 @@ import uuid
 import fixtures
 
 from nova_cassandra.claims import cassandra_claim
+from nova_cassandra.store import base as store_base
 from nova_cassandra.store.cassandra import claims as claims_store
 from nova_cassandra.store.cassandra import hosts
 from tests.functional import base
@@ -34,7 +35,7 @@ class TestClaimCommands(base.TestCase):
         self.hosts = hosts.HostStore(self.ks.session, self.ks.keyspace)
         self.claims = claims_store.ClaimStore(self.ks.session,
                                               self.ks.keyspace)
-        self.node = self.hosts.create(hosts.HostRecord(
+        self.node = self.hosts.create(store_base.HostRecord(
             node_uuid=uuid.uuid4(), host='compute1', nodename='node1',
             capacity={'VCPU': 4}, used={'VCPU': 1})).node_uuid
 
@@ -69,7 +70,7 @@ class TestClaimCommands(base.TestCase):
         consumer = uuid.uuid4()
         self.claims.claim(self.node, usage.record.generation, consumer,
                           {'VCPU': 2}, 300)
-        other = self.hosts.create(hosts.HostRecord(
+        other = self.hosts.create(store_base.HostRecord(
             node_uuid=uuid.uuid4(), host='compute2', nodename='node2',
             capacity={'VCPU': 4})).node_uuid
         self.claims.claim(other, 1, consumer, {'VCPU': 1}, 300)

@@ -37,7 +37,7 @@ from nova_cassandra.claims import capacity
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.conf import mysql as mysql_conf
 from nova_cassandra import exception
-from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store import base as store_base
 from nova_cassandra.store.mysql import claims
 from nova_cassandra.store.mysql import database as database_mod
 from nova_cassandra.store.mysql import hosts as sql_hosts
@@ -116,7 +116,7 @@ class UnconditionalClaimStore(claims.ClaimStore):
 def _mysql_store(url, shards, store_cls):
     """A ``store_cls`` on a database facade of its own (in a child)."""
     conf = mysql_options(connection=url, shards=shards)
-    return store_cls(database_mod.get_database(conf))
+    return store_cls(database_mod.Database(conf))
 
 
 class TestMySQLClaims(test_claims.ClaimStoreTests, base.TestCase):
@@ -197,7 +197,7 @@ class TestMySQLClaims(test_claims.ClaimStoreTests, base.TestCase):
                                               consumer, ONE_VCPU, 300))
         stale = dict(vars(node), used={'VCPU': 2})
         e = self.assertRaises(exception.HostConflict, self.hosts.update,
-                              hosts.HostRecord(**stale), fold=[consumer])
+                              store_base.HostRecord(**stale), fold=[consumer])
         self.assertEqual(2, e.kwargs['found'])
         usage = self.claims.node_usage(node.node_uuid)
         self.assertEqual(1, len(usage.claims))

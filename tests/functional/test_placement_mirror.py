@@ -30,6 +30,7 @@ from nova.scheduler.client import report
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.claims import placement_mirror
 from nova_cassandra import metrics
+from nova_cassandra.store import base as store_base
 from nova_cassandra.store.cassandra import claims as claims_store
 from nova_cassandra.store.cassandra import hosts
 from tests.functional import base
@@ -120,7 +121,7 @@ class TestPlacementMirror(base.TestCase):
 
     def test_reconcile_repairs_an_allocation_deleted_behind_its_back(self):
         ks = self.useFixture(base.CassandraKeyspace())
-        hosts.HostStore(ks.session, ks.keyspace).create(hosts.HostRecord(
+        hosts.HostStore(ks.session, ks.keyspace).create(store_base.HostRecord(
             node_uuid=uuid.UUID(self.node), host='compute1',
             nodename='node1', capacity={'VCPU': 64, 'MEMORY_MB': 65536},
             used={}))

@@ -16,6 +16,7 @@ import concurrent.futures
 import uuid
 
 from nova_cassandra import exception
+from nova_cassandra.store import base as store_base
 from nova_cassandra.store.cassandra import hosts
 from tests.functional import base
 
@@ -29,7 +30,7 @@ def _record(**kwargs):
                   used={'VCPU': 0, 'MEMORY_MB': 0, 'DISK_GB': 0},
                   state={'hypervisor_type': 'fake', 'num_instances': 0})
     values.update(kwargs)
-    return hosts.HostRecord(**values)
+    return store_base.HostRecord(**values)
 
 
 class TestHostStore(base.TestCase):

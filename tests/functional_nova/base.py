@@ -19,7 +19,6 @@ here: ``nova-cassandra-manage patches apply``.  Host state and claims go to
 the stack's real Cassandra, in a keyspace of the test's own.
 """
 
-import fixtures
 from nova.tests.functional import integrated_helpers
 
 from nova_cassandra.compute import publisher
@@ -39,10 +38,7 @@ class CassandraIntegratedTestBase(integrated_helpers._IntegratedTestBase):
 
     def _setup_services(self):
         self.ks = self.useFixture(base.CassandraKeyspace())
-        self.useFixture(fixtures.MonkeyPatch(
-            'nova_cassandra.store.cassandra.hosts._STORE', None))
-        self.addCleanup(lambda: hosts._STORE and
-                        hosts._STORE.session.cluster.shutdown())
+        self.useFixture(base.ProcessStores())
         # What the computes had not written yet must not reach the next
         # test's keyspace.
         self.addCleanup(publisher.stop_all, 10)

@@ -42,6 +42,7 @@ from nova_cassandra.claims import capacity
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.claims import checker
 from nova_cassandra import metrics
+from nova_cassandra.store import base as store_base
 from nova_cassandra.store.cassandra import claims
 from nova_cassandra.store.cassandra import hosts
 from nova_cassandra.store.cassandra import schema
@@ -225,7 +226,7 @@ class TestRing(base.TestCase):
 
     @staticmethod
     def _node(host_store, slots):
-        return host_store.create(hosts.HostRecord(
+        return host_store.create(store_base.HostRecord(
             node_uuid=uuid.uuid4(), host='compute1', nodename='n',
             capacity={'VCPU': slots, 'MEMORY_MB': 65536},
             used={'VCPU': 0, 'MEMORY_MB': 0})).node_uuid

@@ -32,13 +32,10 @@ cannot go stale); each line there gives the reason.
 import functools
 import os
 
-import fixtures
 from nova import test as nova_test
 import testtools
 
 from nova_cassandra.compute import publisher
-from nova_cassandra.store.cassandra import hosts as hosts_store
-from nova_cassandra.store.mysql import database as sql_database
 from tests.functional import base
 
 MODULES = (
@@ -74,11 +71,7 @@ def expected_failures(path=EXPECTED_FAILURES):
 
 def _cassandra_store(test):
     keyspace = test.useFixture(base.CassandraKeyspace())
-    # The claim store follows the host store this process has.
-    test.useFixture(fixtures.MonkeyPatch(
-        'nova_cassandra.store.cassandra.hosts._STORE', None))
-    test.addCleanup(lambda: hosts_store._STORE
-                    and hosts_store._STORE.session.cluster.shutdown())
+    test.useFixture(base.ProcessStores())
     test.flags(keyspace=keyspace.keyspace, group='cassandra')
 
 
@@ -86,10 +79,7 @@ def _mysql_store(test):
     # Imported here: it is a test module of the other functional tests.
     from tests.functional import test_mysql_store
     database = test.useFixture(test_mysql_store.MySQLDatabase())
-    test.useFixture(fixtures.MonkeyPatch(
-        'nova_cassandra.store.mysql.database._DATABASE', None))
-    test.addCleanup(lambda: sql_database._DATABASE
-                    and sql_database._DATABASE.dispose())
+    test.useFixture(base.ProcessStores())
     test.flags(connection=database.url, group='mysql_store')
 
 

@@ -15,6 +15,7 @@ import uuid
 
 import testtools
 
+from nova_cassandra.store import base
 from nova_cassandra.store.cassandra import hosts
 
 Row = collections.namedtuple('Row', hosts._NODE_COLUMNS)
@@ -28,7 +29,7 @@ class TestHostRecord(testtools.TestCase):
                   updated_at=None, capacity={'VCPU': 8}, reserved=None,
                   allocation_ratio=None, used=None,
                   state='{"hypervisor_type": "fake"}')
-        record = hosts.HostRecord.from_row(row)
+        record = base.HostRecord.from_row(row)
         self.assertEqual(node, record.node_uuid)
         self.assertEqual(3, record.generation)
         self.assertEqual({'VCPU': 8}, record.capacity)

@@ -16,3 +16,28 @@ One ``Session`` per process (``session``), the keyspace's migrations
 (``schema``), and the statements of ``hosts``, ``claims`` and ``changes``,
 each prepared once.
 """
+
+from nova_cassandra.store import base
+from nova_cassandra.store.cassandra import claims
+from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store.cassandra import schema
+from nova_cassandra.store.cassandra import session as session_mod
+
+
+def open_stores(conf):
+    """``base.Stores`` on the keyspace ``conf`` (``CONF.cassandra``) names.
+
+    They share one session.  Its schema version is checked first, so a
+    service never reads or writes rows of a schema it does not know.
+    Raises ``CassandraUnavailable``, ``KeyspaceNotFound`` or
+    ``SchemaVersionMismatch``.
+    """
+    session = session_mod.connect(conf)
+    try:
+        schema.check(session, conf.keyspace)
+    except Exception:
+        session.cluster.shutdown()
+        raise
+    return base.Stores(hosts.HostStore(session, conf.keyspace),
+                       claims.ClaimStore(session, conf.keyspace),
+                       session.cluster.shutdown)

@@ -20,7 +20,7 @@ incrementally instead of every node per request.
 Rows are bucketed by the writer's clock (``BUCKET_SECONDS`` buckets, split
 into ``SHARDS`` partitions so no single replica takes every append) and
 stamped with the coordinator's ``now()``.  Readers start from the newest
-entry they have seen, look back a margin of ``OVERLAP_SECONDS`` and skip
+entry they have seen, look back a margin of ``base.OVERLAP_SECONDS`` and skip
 the entries they have seen, so an append that lands a little late, or
 stamped by a coordinator whose clock is a little behind, is still read.
 An entry that is never read (a writer that died between its write and the
@@ -41,7 +41,6 @@ LOG = logging.getLogger(__name__)
 
 BUCKET_SECONDS = 60
 SHARDS = 4
-OVERLAP_SECONDS = 2.0
 
 # INSERT INTO host_changes (bucket, shard, changed_at, node_uuid)
 # VALUES (?, ?, now(), ?)
@@ -63,23 +62,24 @@ def _not_logged(error, node_uuid):
     LOG.warning('Change of node %s not logged: %s', node_uuid, error)
 
 
-class ChangeLog(base.ChangeLog):
+class ChangeLog(session_mod.Statements, base.ChangeLog):
     """Appends to and reads the ``host_changes`` table."""
 
     def __init__(self, session, keyspace):
-        self._session = session
-        self._append = session.prepare(_APPEND.format(ks=keyspace))
-        self._since = session.prepare(_SINCE.format(ks=keyspace))
+        super().__init__(session, keyspace)
+        self._append = self.prepare(_APPEND)
+        self._since = self.prepare(_SINCE)
 
     def append(self, node_uuid):
         """Record that the node changed, without waiting for the write.
 
         A lost append only delays when views see the change.
         """
-        future = self._session.execute_async(
-            self._append, (bucket(time.time()), node_uuid.int % SHARDS,
-                           node_uuid),
-            execution_profile=session_mod.WRITE)
+        statement, profile = self._append
+        future = self.session.execute_async(
+            statement, (bucket(time.time()), node_uuid.int % SHARDS,
+                        node_uuid),
+            execution_profile=profile)
         future.add_errback(_not_logged, node_uuid)
 
     def since(self, seconds):
@@ -88,15 +88,14 @@ class ChangeLog(base.ChangeLog):
         Reads ``OVERLAP_SECONDS`` further back; the ids (timeuuids) tell
         the entries a reader has already seen.
         """
-        start = seconds - OVERLAP_SECONDS
+        start = seconds - base.OVERLAP_SECONDS
         entries = []
         for each in range(bucket(start), bucket(time.time()) + 2):
             entries.extend(
                 (row.changed_at,
                  cassandra_util.unix_time_from_uuid1(row.changed_at),
                  row.node_uuid)
-                for row in self._session.execute(
+                for row in self.execute(
                     self._since,
-                    (each, list(range(SHARDS)), int(start * 1000)),
-                    execution_profile=session_mod.WRITE))
+                    (each, list(range(SHARDS)), int(start * 1000))))
         return entries

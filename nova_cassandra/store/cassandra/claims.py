@@ -22,10 +22,6 @@ compute folds a claim into the node's usage when it publishes the instance
 (see ``HostStore.update(..., fold=...)``).
 """
 
-import dataclasses
-import datetime
-import uuid
-
 from nova_cassandra import exception
 from nova_cassandra.store import base
 from nova_cassandra.store.cassandra import changes
@@ -62,83 +58,32 @@ _NOW = 'SELECT toTimestamp(now()) AS now FROM system.local'
 _PAGE_SIZE = 1000
 
 
-@dataclasses.dataclass
-class Claim:
-    """Resources a scheduler took on a node for one consumer (instance)."""
+class ClaimStore(session_mod.Statements, base.ClaimStore):
+    """Reads node usage with claims; takes and releases claims.
 
-    consumer_uuid: uuid.UUID
-    resources: dict
-    claimed_at: datetime.datetime
-
-
-@dataclasses.dataclass
-class NodeUsage:
-    """A node's amounts and open claims; its state as stored (JSON)."""
-
-    record: hosts.HostRecord
-    claims: list
-    state_json: str = None
-
-    def claimed(self, resource_class):
-        return sum(c.resources.get(resource_class, 0) for c in self.claims)
-
-
-def usages(rows):
-    """Group partition rows (ordered by node) into ``NodeUsage`` objects."""
-    usage = None
-    for row in rows:
-        if row.generation is None:
-            continue  # claims whose node row was deleted
-        if usage is None or usage.record.node_uuid != row.node_uuid:
-            if usage is not None:
-                yield usage
-            usage = NodeUsage(hosts.HostRecord(
-                node_uuid=row.node_uuid, host=row.host, nodename=row.nodename,
-                capacity=dict(row.capacity or {}),
-                reserved=dict(row.reserved or {}),
-                allocation_ratio=dict(row.allocation_ratio or {}),
-                used=dict(row.used or {}), generation=row.generation), [],
-                getattr(row, 'state', None))
-        if row.consumer_uuid is not None:
-            usage.claims.append(Claim(row.consumer_uuid, dict(row.claim),
-                                      row.claimed_at))
-    if usage is not None:
-        yield usage
-
-
-class ClaimStore(base.ClaimStore):
-    """Reads node usage with claims; takes and releases claims."""
+    Every statement runs at the write consistency: a claim must see the
+    claims before it.
+    """
 
     def __init__(self, session, keyspace):
-        self._session = session
+        super().__init__(session, keyspace)
         self.changes = changes.ChangeLog(session, keyspace)
-
-        def prepare(cql, profile):
-            return session.prepare(cql.format(ks=keyspace)), profile
-
-        self._node_usage = prepare(_NODE_USAGE, session_mod.WRITE)
-        self._all_usage = prepare(_ALL_USAGE, session_mod.WRITE)
-        self._claim = prepare(_CLAIM, session_mod.WRITE)
-        self._release = prepare(_RELEASE, session_mod.WRITE)
-        self._now = prepare(_NOW, session_mod.WRITE)
-
-    def _execute(self, prepared, params=None):
-        statement, profile = prepared
-        return self._session.execute(statement, params,
-                                     execution_profile=profile)
+        self._node_usage = self.prepare(_NODE_USAGE)
+        self._all_usage = self.prepare(_ALL_USAGE, fetch_size=_PAGE_SIZE)
+        self._claim = self.prepare(_CLAIM)
+        self._release = self.prepare(_RELEASE)
+        self._now = self.prepare(_NOW)
 
     def node_usage(self, node_uuid):
         """The node's amounts and live claims, read at the write quorum."""
-        for usage in usages(self._execute(self._node_usage, (node_uuid,))):
+        for usage in base.usages(self.execute(self._node_usage,
+                                              (node_uuid,))):
             return usage
         raise exception.HostNotFound(node=node_uuid)
 
     def all_usage(self):
         """Every node's amounts and live claims, in pages (for checks)."""
-        statement, profile = self._all_usage
-        statement.fetch_size = _PAGE_SIZE
-        return usages(self._session.execute(statement,
-                                            execution_profile=profile))
+        return base.usages(self.execute(self._all_usage))
 
     def claim(self, node_uuid, generation, consumer_uuid, resources, ttl):
         """Take ``resources`` for ``consumer_uuid`` if the node is unchanged.
@@ -147,7 +92,7 @@ class ClaimStore(base.ClaimStore):
         the generation found) when the node changed since ``generation``
         was read, ``HostNotFound`` when it has no row.
         """
-        result = self._execute(self._claim, (
+        result = self.execute(self._claim, (
             generation + 1, node_uuid, generation,
             node_uuid, consumer_uuid, resources, ttl))
         if not result.was_applied:
@@ -157,29 +102,12 @@ class ClaimStore(base.ClaimStore):
 
     def now(self):
         """The store's time (UTC): claims' ``claimed_at`` is on its clock."""
-        return self._execute(self._now).one().now
+        return self.execute(self._now).one().now
 
     def release(self, node_uuid, consumer_uuid):
         """Delete a claim; True if there was one."""
-        released = self._execute(self._release,
-                                 (node_uuid, consumer_uuid)).was_applied
+        released = self.execute(self._release,
+                                (node_uuid, consumer_uuid)).was_applied
         if released:
             self.changes.append(node_uuid)
         return released
-
-
-_STORE = (None, None)
-
-
-def get_store():
-    """This process's ``ClaimStore``.
-
-    It shares the session ``hosts.get_store()`` gives, and like it is made
-    again in a forked child.
-    """
-    global _STORE
-    host_store = hosts.get_store()
-    if _STORE[0] is not host_store:
-        _STORE = (host_store,
-                  ClaimStore(host_store.session, host_store.keyspace))
-    return _STORE[1]

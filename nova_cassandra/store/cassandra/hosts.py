@@ -19,23 +19,14 @@ concurrent claims.
 """
 
 import dataclasses
-import datetime
-import math
-import os
-import threading
-import uuid
 
 from cassandra import query
 from oslo_serialization import jsonutils
 
-from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
 from nova_cassandra.store import base
 from nova_cassandra.store.cassandra import changes
-from nova_cassandra.store.cassandra import schema
 from nova_cassandra.store.cassandra import session as session_mod
-
-CONF = nc_conf.CONF
 
 _NODE_COLUMNS = ('node_uuid', 'host', 'nodename', 'generation', 'updated_at',
                  'capacity', 'reserved', 'allocation_ratio', 'used', 'state')
@@ -74,107 +65,32 @@ _HEARTBEATS = 'SELECT host, reported_at FROM {ks}.compute_services'
 
 _PAGE_SIZE = 1000
 
-# Amounts are bigint columns; names are as long as nova's own columns allow.
-AMOUNT_MAX = 2 ** 63 - 1
-NAME_MAX = 255
-
-
-def amounts_problem(amounts):
-    """Why ``{resource class: amount}`` is not a set of counts, or None."""
-    for resource_class, amount in amounts.items():
-        if (isinstance(amount, bool) or not isinstance(amount, int)
-                or not 0 <= amount <= AMOUNT_MAX):
-            return '%s is %r, not a count from 0 to %d' % (
-                resource_class, amount, AMOUNT_MAX)
-    return None
-
 
 def refused(result, node_uuid, expected):
-    """``HostConflict`` or ``HostNotFound`` for a refused compare-and-set.
+    """The error of a refused conditional write (see ``base.refused``).
 
-    ``result``: the refused conditional write's, whose row carries the
-    generation found; a missing partition answers with ``[applied]`` alone.
+    Its row carries the generation found; a missing partition answers with
+    ``[applied]`` alone.
     """
-    found = getattr(result.one(), 'generation', None)
-    if found is None:
-        return exception.HostNotFound(node=node_uuid)
-    return exception.HostConflict(node=node_uuid, expected=expected,
-                                  found=found)
+    return base.refused(node_uuid, expected,
+                        getattr(result.one(), 'generation', None))
 
 
-@dataclasses.dataclass
-class HostRecord:
-    """One compute node's state as stored: amounts per resource class."""
-
-    node_uuid: uuid.UUID
-    host: str
-    nodename: str
-    capacity: dict
-    reserved: dict = dataclasses.field(default_factory=dict)
-    allocation_ratio: dict = dataclasses.field(default_factory=dict)
-    used: dict = dataclasses.field(default_factory=dict)
-    state: dict = dataclasses.field(default_factory=dict)
-    generation: int = 0
-    updated_at: datetime.datetime = None
-
-    @classmethod
-    def from_row(cls, row):
-        values = row._asdict()
-        values['state'] = jsonutils.loads(values['state'] or '{}')
-        for column in ('capacity', 'reserved', 'allocation_ratio', 'used'):
-            values[column] = dict(values[column] or {})
-        return cls(**values)
-
-    def check(self):
-        """Raise ``InvalidHostRecord`` unless every field can be stored.
-
-        A negative or non-finite amount or ratio would make every reader's
-        capacity arithmetic wrong (or raise), so it never reaches a row.
-        """
-        for name in ('host', 'nodename'):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not 0 < len(value) <= NAME_MAX:
-                self._invalid('%s must be a name of 1 to %d characters'
-                              % (name, NAME_MAX))
-        for name in ('capacity', 'reserved', 'used'):
-            problem = amounts_problem(getattr(self, name))
-            if problem:
-                self._invalid('%s: %s' % (name, problem))
-        for resource_class, ratio in self.allocation_ratio.items():
-            if (not isinstance(ratio, (int, float))
-                    or not math.isfinite(ratio) or ratio < 0):
-                self._invalid('allocation_ratio: %s is %r, not a finite '
-                              'number >= 0' % (resource_class, ratio))
-
-    def _invalid(self, reason):
-        raise exception.InvalidHostRecord(node=self.node_uuid, reason=reason)
-
-
-class HostStore(base.HostStore):
+class HostStore(session_mod.Statements, base.HostStore):
     """Reads and compare-and-set writes of ``compute_nodes`` host state."""
 
     def __init__(self, session, keyspace):
-        self.session = session
-        self.keyspace = keyspace
+        super().__init__(session, keyspace)
         self.changes = changes.ChangeLog(session, keyspace)
-
-        def prepare(cql, profile):
-            statement = session.prepare(cql.format(ks=keyspace))
-            return statement, profile
-
-        self._create = prepare(_CREATE, session_mod.WRITE)
-        self._update = prepare(_UPDATE, session_mod.WRITE)
-        self._fold = prepare(_FOLD, session_mod.WRITE)
-        self._get = prepare(_GET, session_mod.FAST_READ)
-        self._get_latest = prepare(_GET, session_mod.WRITE)
-        self._list = prepare(_LIST, session_mod.FAST_READ)
-        self._report = prepare(_REPORT, session_mod.WRITE)
-        self._heartbeats = prepare(_HEARTBEATS, session_mod.FAST_READ)
-
-    def _execute(self, prepared, params):
-        statement, profile = prepared
-        return self.session.execute(statement, params,
-                                    execution_profile=profile)
+        self._create = self.prepare(_CREATE)
+        self._update = self.prepare(_UPDATE)
+        self._fold = self.prepare(_FOLD)
+        self._get = self.prepare(_GET, session_mod.FAST_READ)
+        self._get_latest = self.prepare(_GET)
+        self._list = self.prepare(_LIST, session_mod.FAST_READ, _PAGE_SIZE)
+        self._report = self.prepare(_REPORT)
+        self._heartbeats = self.prepare(_HEARTBEATS, session_mod.FAST_READ,
+                                        _PAGE_SIZE)
 
     def create(self, record):
         """Store a new node's state at generation 1.
@@ -182,7 +98,7 @@ class HostStore(base.HostStore):
         Raises ``HostExists`` if it has one, or ``InvalidHostRecord``.
         """
         record.check()
-        result = self._execute(self._create, (
+        result = self.execute(self._create, (
             record.node_uuid, record.host, record.nodename, record.capacity,
             record.reserved, record.allocation_ratio, record.used,
             jsonutils.dumps(record.state)))
@@ -225,57 +141,23 @@ class HostStore(base.HostStore):
 
     def get(self, node_uuid, latest=False):
         """A node's state: fast (``read_consistency``) or ``latest``."""
-        row = self._execute(self._get_latest if latest else self._get,
-                            (node_uuid,)).one()
+        row = self.execute(self._get_latest if latest else self._get,
+                           (node_uuid,)).one()
         if row is None or row.generation is None:
             raise exception.HostNotFound(node=node_uuid)
-        return HostRecord.from_row(row)
+        return base.HostRecord.from_row(row)
 
     def list(self):
         """Every node's state, read in pages at ``read_consistency``."""
-        statement, profile = self._list
-        statement.fetch_size = _PAGE_SIZE
-        for row in self.session.execute(statement,
-                                        execution_profile=profile):
+        for row in self.execute(self._list):
             if row.generation is not None:
-                yield HostRecord.from_row(row)
+                yield base.HostRecord.from_row(row)
 
     def report(self, host):
         """Record that compute service ``host`` is alive, as of now."""
-        self._execute(self._report, (host,))
+        self.execute(self._report, (host,))
 
     def heartbeats(self):
         """``{host: when it last reported}`` of every compute service."""
-        statement, profile = self._heartbeats
-        statement.fetch_size = _PAGE_SIZE
-        return {row.host: row.reported_at for row in self.session.execute(
-            statement, execution_profile=profile)}
-
-
-_STORE = None
-_STORE_PID = None
-_STORE_LOCK = threading.Lock()
-
-
-def get_store():
-    """This process's ``HostStore`` on ``[cassandra]``, made on first use.
-
-    Connecting checks the keyspace's schema version, so a service never
-    reads or writes rows of a schema it does not know.  A forked child (nova
-    services fork their workers after building their managers) gets a
-    connection of its own: the parent's driver threads do not survive a
-    fork.  Raises ``CassandraUnavailable``, ``KeyspaceNotFound`` or
-    ``SchemaVersionMismatch``; the next call tries again.
-    """
-    global _STORE, _STORE_PID
-    with _STORE_LOCK:
-        if _STORE is None or _STORE_PID != os.getpid():
-            keyspace = CONF.cassandra.keyspace
-            session = session_mod.connect(CONF.cassandra)
-            try:
-                schema.check(session, keyspace)
-            except Exception:
-                session.cluster.shutdown()
-                raise
-            _STORE, _STORE_PID = HostStore(session, keyspace), os.getpid()
-        return _STORE
+        return {row.host: row.reported_at
+                for row in self.execute(self._heartbeats)}

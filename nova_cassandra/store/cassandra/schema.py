@@ -12,21 +12,20 @@
 
 """The keyspace's tables, as numbered migrations, and the version check.
 
-``sync`` applies the migrations the keyspace lacks, in order, recording
-each in ``schema_migrations``; ``check`` is what services call at start-up
-so that code and schema that disagree fail loudly instead of misreading rows.
+``sync`` creates the keyspace and applies the migrations it lacks,
+recording each in ``schema_migrations``; ``check`` is what services call at
+start-up (see ``store.migrations``).
 """
 
 import collections
+import functools
 
 from cassandra import InvalidRequest
 from cassandra import protocol
-from oslo_log import log as logging
 
 from nova_cassandra import exception
 from nova_cassandra.store.cassandra import session as session_mod
-
-LOG = logging.getLogger(__name__)
+from nova_cassandra.store import migrations
 
 Migration = collections.namedtuple('Migration', 'version description cql')
 
@@ -192,17 +191,8 @@ def sync(session, keyspace, replication):
     # the driver then leaves its metadata without the new keyspace: wait.
     session.cluster.refresh_keyspace_metadata(
         keyspace, max_schema_agreement_wait=DDL_TIMEOUT)
-    current = version(session, keyspace)
-    if current > LATEST:
-        raise exception.SchemaVersionMismatch(
-            keyspace=keyspace, found=current, expected=LATEST,
-            action='upgrade nova-cassandra before syncing.')
-    applied = []
-    for migration in MIGRATIONS:
-        if migration.version <= current:
-            continue
-        LOG.info('Applying schema migration %d: %s',
-                 migration.version, migration.description)
+
+    def apply(migration):
         for statement in migration.cql:
             session.execute(statement.format(ks=keyspace),
                             execution_profile=session_mod.WRITE,
@@ -210,18 +200,20 @@ def sync(session, keyspace, replication):
         session.execute(_RECORD.format(ks=keyspace),
                         (migration.version, migration.description),
                         execution_profile=session_mod.WRITE)
-        applied.append(migration.version)
-    return applied
+
+    found = version(session, keyspace)
+    return migrations.sync(MIGRATIONS, found, apply,
+                           _mismatch(keyspace, found))
 
 
 def check(session, keyspace):
     """Raise ``SchemaVersionMismatch`` unless the keyspace is at ``LATEST``."""
     found = version(session, keyspace)
-    if found < LATEST:
-        raise exception.SchemaVersionMismatch(
-            keyspace=keyspace, found=found, expected=LATEST,
-            action="run 'nova-cassandra-manage db sync'.")
-    if found > LATEST:
-        raise exception.SchemaVersionMismatch(
-            keyspace=keyspace, found=found, expected=LATEST,
-            action='upgrade nova-cassandra on this host.')
+    migrations.check(MIGRATIONS, found, 'nova-cassandra-manage db sync',
+                     _mismatch(keyspace, found))
+
+
+def _mismatch(keyspace, found):
+    """The keyspace's ``SchemaVersionMismatch``, but its ``action``."""
+    return functools.partial(exception.SchemaVersionMismatch,
+                             keyspace=keyspace, found=found, expected=LATEST)

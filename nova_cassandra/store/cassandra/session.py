@@ -53,6 +53,35 @@ UNAVAILABLE = DRIVER_ERRORS + (exception.CassandraUnavailable,
                                exception.SchemaVersionMismatch)
 
 
+class Statements:
+    """CQL statements prepared once on a session, each with its profile.
+
+    The base of the store's classes: a statement is prepared at start-up
+    (``prepare``) and run under the execution profile named for what it
+    does (``execute``).
+    """
+
+    def __init__(self, session, keyspace):
+        self.session = session
+        self.keyspace = keyspace
+
+    def prepare(self, cql, profile=WRITE, fetch_size=None):
+        """``(statement, profile)``: ``cql`` prepared on keyspace ``{ks}``.
+
+        ``fetch_size``: rows per page, for reads of a whole table.
+        """
+        statement = self.session.prepare(cql.format(ks=self.keyspace))
+        if fetch_size is not None:
+            statement.fetch_size = fetch_size
+        return statement, profile
+
+    def execute(self, prepared, params=None):
+        """Run a ``prepare``-d statement under its profile; its result."""
+        statement, profile = prepared
+        return self.session.execute(statement, params,
+                                    execution_profile=profile)
+
+
 def _level(name):
     return ConsistencyLevel.name_to_value[name]
 

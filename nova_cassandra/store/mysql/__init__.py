@@ -17,3 +17,25 @@ their Cassandra namesakes do, so the claims driver, the compute hook and
 the host manager run unchanged on either.  Nothing outside this package
 builds SQL.
 """
+
+from nova_cassandra.store import base
+from nova_cassandra.store.mysql import claims
+from nova_cassandra.store.mysql import database as database_mod
+from nova_cassandra.store.mysql import hosts
+
+
+def open_stores(conf):
+    """``base.Stores`` on the database ``conf`` (``CONF.mysql_store``) names.
+
+    They share one engine facade.  The schema version and number of shards
+    are checked first.  Raises ``MySQLUnavailable`` or
+    ``MySQLSchemaMismatch``.
+    """
+    database = database_mod.Database(conf)
+    try:
+        database.check()
+    except Exception:
+        database.dispose()
+        raise
+    return base.Stores(hosts.HostStore(database), claims.ClaimStore(database),
+                       database.dispose)

@@ -14,7 +14,7 @@
 
 Each write that changes a node appends a row in its own transaction, so
 the log never misses a committed change.  Rows are stamped by the database
-clock; readers look back ``changes.OVERLAP_SECONDS`` and skip the ids they
+clock; readers look back ``base.OVERLAP_SECONDS`` and skip the ids they
 have seen, so a transaction that commits after a later one is still read.
 Rows older than ``RETENTION_SECONDS`` are deleted now and then by writers.
 """
@@ -25,7 +25,6 @@ import random
 import sqlalchemy as sa
 
 from nova_cassandra.store import base
-from nova_cassandra.store.cassandra import changes
 from nova_cassandra.store.mysql import database as database_mod
 from nova_cassandra.store.mysql import schema
 
@@ -62,7 +61,7 @@ class ChangeLog(base.ChangeLog):
         Reads ``OVERLAP_SECONDS`` further back.
         """
         start = datetime.datetime.fromtimestamp(
-            seconds - changes.OVERLAP_SECONDS, datetime.timezone.utc)
+            seconds - base.OVERLAP_SECONDS, datetime.timezone.utc)
         with self._database.reader() as connection:
             # SELECT id, changed_at, node_uuid FROM host_changes
             # WHERE changed_at > ?

@@ -24,18 +24,11 @@ when ``delete_expired`` runs (``nova-cassandra-manage claims reap``).
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
-from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
 from nova_cassandra.store import base
-from nova_cassandra.store.cassandra import claims
 from nova_cassandra.store.mysql import changes
 from nova_cassandra.store.mysql import database as database_mod
 from nova_cassandra.store.mysql import hosts
-
-CONF = nc_conf.CONF
-
-Claim = claims.Claim
-NodeUsage = claims.NodeUsage
 
 _NOW = database_mod.NOW
 
@@ -44,7 +37,7 @@ def _usage_query(shard):
     """Node rows outer-joined to their live claims, one row per claim.
 
     A node without live claims reads as one row whose consumer_uuid is
-    null (what ``nova_cassandra.store.cassandra.claims.usages`` groups).
+    null (what ``base.usages`` groups).
     """
     nodes, table = shard
     # SELECT n.node_uuid, n.host, n.nodename, n.generation, n.capacity,
@@ -77,7 +70,7 @@ class ClaimStore(base.ClaimStore):
             # ... WHERE n.node_uuid = ?
             rows = connection.execute(_usage_query(shard).where(
                 shard.nodes.c.node_uuid == node_uuid)).all()
-        for usage in claims.usages(rows):
+        for usage in base.usages(rows):
             return usage
         raise exception.HostNotFound(node=node_uuid)
 
@@ -88,7 +81,7 @@ class ClaimStore(base.ClaimStore):
                 # ... ORDER BY n.node_uuid
                 rows = connection.execute(_usage_query(shard).order_by(
                     shard.nodes.c.node_uuid)).all()
-            yield from claims.usages(rows)
+            yield from base.usages(rows)
 
     def claim(self, node_uuid, generation, consumer_uuid, resources, ttl):
         """Take ``resources`` for ``consumer_uuid`` if the node is unchanged.
@@ -101,8 +94,8 @@ class ClaimStore(base.ClaimStore):
         nodes, table = self.database.shard(node_uuid)
         with self.database.writer() as connection:
             if not self._bump(connection, nodes, node_uuid, generation):
-                raise hosts.conflict(connection, nodes, node_uuid,
-                                     generation)
+                raise hosts.refused(connection, nodes, node_uuid,
+                                    generation)
             # INSERT INTO claims_<shard> (node_uuid, consumer_uuid,
             #     resources, claimed_at, expires_at)
             # VALUES (?, ?, ?, UTC_TIMESTAMP(6),
@@ -164,18 +157,3 @@ class ClaimStore(base.ClaimStore):
                 deleted += connection.execute(table.delete().where(
                     table.c.expires_at <= _NOW)).rowcount
         return deleted
-
-
-_STORE = (None, None)
-
-
-def get_store():
-    """This process's ``ClaimStore`` on ``[mysql_store]``.
-
-    The same while the process's ``Database`` is (see ``get_database``).
-    """
-    global _STORE
-    database = database_mod.get_database(CONF.mysql_store)
-    if _STORE[0] is not database:
-        _STORE = (database, ClaimStore(database))
-    return _STORE[1]

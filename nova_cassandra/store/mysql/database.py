@@ -18,8 +18,6 @@ leaves nothing behind, as the server rolls it back.
 """
 
 import contextlib
-import os
-import threading
 
 from oslo_config import cfg
 from oslo_db import exception as db_exc
@@ -93,28 +91,3 @@ class Database:
 
     def dispose(self):
         self._facade.dispose_pool()
-
-
-_DATABASE = None
-_DATABASE_PID = None
-_DATABASE_LOCK = threading.Lock()
-
-
-def get_database(conf):
-    """This process's ``Database`` on ``conf`` (``CONF.mysql_store``).
-
-    Made and checked on first use, and again in a forked child.  Raises
-    ``MySQLUnavailable`` or ``MySQLSchemaMismatch``; the next call tries
-    again.
-    """
-    global _DATABASE, _DATABASE_PID
-    with _DATABASE_LOCK:
-        if _DATABASE is None or _DATABASE_PID != os.getpid():
-            database = Database(conf)
-            try:
-                database.check()
-            except Exception:
-                database.dispose()
-                raise
-            _DATABASE, _DATABASE_PID = database, os.getpid()
-        return _DATABASE

@@ -24,24 +24,18 @@ from oslo_serialization import jsonutils
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
-from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
 from nova_cassandra.store import base
-from nova_cassandra.store.cassandra import hosts
 from nova_cassandra.store.mysql import changes
 from nova_cassandra.store.mysql import database as database_mod
 from nova_cassandra.store.mysql import schema
-
-CONF = nc_conf.CONF
-
-HostRecord = hosts.HostRecord
 
 _AMOUNTS = ('capacity', 'reserved', 'allocation_ratio', 'used')
 
 
 def _columns(table):
     """The node columns in ``HostRecord`` order (``state`` still JSON)."""
-    return [table.c[f.name] for f in dataclasses.fields(HostRecord)]
+    return [table.c[f.name] for f in dataclasses.fields(base.HostRecord)]
 
 
 def _values(record):
@@ -60,13 +54,10 @@ def generation(connection, nodes, node_uuid):
             nodes.c.node_uuid == node_uuid)).scalar()
 
 
-def conflict(connection, nodes, node_uuid, expected):
-    """``HostConflict`` (or ``HostNotFound``) for a lost compare-and-set."""
-    found = generation(connection, nodes, node_uuid)
-    if found is None:
-        return exception.HostNotFound(node=node_uuid)
-    return exception.HostConflict(node=node_uuid, expected=expected,
-                                  found=found)
+def refused(connection, nodes, node_uuid, expected):
+    """The error of a refused compare-and-set (see ``base.refused``)."""
+    return base.refused(node_uuid, expected,
+                        generation(connection, nodes, node_uuid))
 
 
 class HostStore(base.HostStore):
@@ -121,8 +112,8 @@ class HostStore(base.HostStore):
                 .values(generation=nodes.c.generation + 1,
                         **_values(record))).rowcount
             if updated != 1:
-                raise conflict(connection, nodes, record.node_uuid,
-                               record.generation)
+                raise refused(connection, nodes, record.node_uuid,
+                              record.generation)
             # DELETE FROM claims_<shard>
             # WHERE node_uuid = ?
             #   AND (consumer_uuid IN (...) OR expires_at <= UTC_TIMESTAMP(6))
@@ -143,7 +134,7 @@ class HostStore(base.HostStore):
                 nodes.c.node_uuid == node_uuid)).one_or_none()
         if row is None:
             raise exception.HostNotFound(node=node_uuid)
-        return HostRecord.from_row(row)
+        return base.HostRecord.from_row(row)
 
     def list(self):
         """Every node's state, shard by shard."""
@@ -154,7 +145,7 @@ class HostStore(base.HostStore):
                 rows = connection.execute(
                     sa.select(*_columns(nodes))).all()
             for row in rows:
-                yield HostRecord.from_row(row)
+                yield base.HostRecord.from_row(row)
 
     def report(self, host):
         """Record that compute service ``host`` is alive, as of now."""
@@ -175,13 +166,3 @@ class HostStore(base.HostStore):
             # SELECT host, reported_at FROM compute_services
             return dict(connection.execute(
                 sa.select(services.c.host, services.c.reported_at)).all())
-
-
-def get_store():
-    """This process's ``HostStore`` on ``[mysql_store]``, made on first use.
-
-    Raises ``MySQLUnavailable`` or ``MySQLSchemaMismatch``; the next call
-    tries again.
-    """
-    database = database_mod.get_database(CONF.mysql_store)
-    return HostStore(database)

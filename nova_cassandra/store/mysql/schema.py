@@ -21,14 +21,13 @@ a service with another number would look for nodes in the wrong tables.
 """
 
 import collections
+import functools
 
-from oslo_log import log as logging
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
 from nova_cassandra import exception
-
-LOG = logging.getLogger(__name__)
+from nova_cassandra.store import migrations
 
 _METADATA = sa.MetaData()
 
@@ -84,7 +83,7 @@ def shard_tables(shard):
         sa.Column('allocation_ratio', sa.JSON, nullable=False),
         sa.Column('used', sa.JSON, nullable=False),
         # The ComputeNode object and more, decoded only by readers that
-        # need it (see store.cassandra.hosts.HostRecord.from_row).
+        # need it (see store.base.HostRecord.from_row).
         sa.Column('state', mysql.MEDIUMTEXT, nullable=False),
         mysql_engine='InnoDB')
     claims = sa.Table(
@@ -141,11 +140,13 @@ def version(connection):
     return found or 0, shards
 
 
-def _mismatch(connection, found, found_shards, shards, action):
-    return exception.MySQLSchemaMismatch(
+def _mismatch(connection, found, found_shards, shards):
+    """The ``MySQLSchemaMismatch`` of this database, but its ``action``."""
+    return functools.partial(
+        exception.MySQLSchemaMismatch,
         url=connection.engine.url.render_as_string(hide_password=True),
         found=found, found_shards=found_shards, expected=LATEST,
-        expected_shards=shards, action=action)
+        expected_shards=shards)
 
 
 def sync(connection, shards):
@@ -156,37 +157,27 @@ def sync(connection, shards):
     """
     _METADATA.create_all(connection, checkfirst=True)
     found, found_shards = version(connection)
-    if found > LATEST:
-        raise _mismatch(connection, found, found_shards, shards,
-                        'upgrade nova-cassandra before syncing.')
+    mismatch = _mismatch(connection, found, found_shards, shards)
     if found and found_shards != shards:
-        raise _mismatch(connection, found, found_shards, shards,
-                        'set [mysql_store] shards = %d; the store cannot '
-                        'be resharded in place.' % found_shards)
-    applied = []
-    for migration in MIGRATIONS:
-        if migration.version <= found:
-            continue
-        LOG.info('Applying MySQL store migration %d: %s',
-                 migration.version, migration.description)
+        raise mismatch(action='set [mysql_store] shards = %d; the store '
+                       'cannot be resharded in place.' % found_shards)
+
+    def apply(migration):
         migration.apply(connection, shards)
         # INSERT INTO schema_migrations (version, description)
         # VALUES (?, ?)
         connection.execute(_MIGRATIONS_TBL.insert().values(
             version=migration.version, description=migration.description))
-        applied.append(migration.version)
-    return applied
+
+    return migrations.sync(MIGRATIONS, found, apply, mismatch)
 
 
 def check(connection, shards):
     """Raise ``MySQLSchemaMismatch`` unless at ``LATEST`` with ``shards``."""
     found, found_shards = version(connection)
-    if found < LATEST:
-        raise _mismatch(connection, found, found_shards, shards,
-                        "run 'nova-cassandra-manage mysql sync'.")
-    if found > LATEST:
-        raise _mismatch(connection, found, found_shards, shards,
-                        'upgrade nova-cassandra on this host.')
+    mismatch = _mismatch(connection, found, found_shards, shards)
+    migrations.check(MIGRATIONS, found, 'nova-cassandra-manage mysql sync',
+                     mismatch)
     if found_shards != shards:
-        raise _mismatch(connection, found, found_shards, shards,
-                        'set [mysql_store] shards = %d.' % found_shards)
+        raise mismatch(action='set [mysql_store] shards = %d.'
+                       % found_shards)

@@ -10,6 +10,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
+import dataclasses
 from unittest import mock
 import uuid
 
@@ -22,9 +23,8 @@ import testtools
 from nova_cassandra.claims import cassandra
 from nova_cassandra import exception
 from nova_cassandra.scheduler import host_view
-from nova_cassandra.store.cassandra import claims as claims_store
-from nova_cassandra.store.cassandra import hosts
-from nova_cassandra.store.mysql import claims as sql_claims
+from nova_cassandra.store import backends
+from nova_cassandra.store import base
 
 objects.register_all()
 
@@ -33,10 +33,16 @@ SMALL = {'VCPU': 1, 'MEMORY_MB': 512, 'DISK_GB': 1}
 
 
 def usage(node, vcpus, used, host='h'):
-    return claims_store.NodeUsage(hosts.HostRecord(
+    return base.NodeUsage(base.HostRecord(
         node_uuid=node, host=host, nodename=str(node),
         capacity={'VCPU': vcpus, 'MEMORY_MB': 4096, 'DISK_GB': 100},
         used={'VCPU': used}, generation=1), [])
+
+
+def on_store(test, driver_cls, open_stores):
+    """Bind ``driver_cls`` to its store as ``open_stores(conf)`` opens it."""
+    test.patch(driver_cls, 'backend', dataclasses.replace(
+        driver_cls.backend, open_stores=open_stores))
 
 
 def request_spec(extra_specs=None, **fields):
@@ -61,8 +67,9 @@ class TestCassandraClaims(testtools.TestCase):
         self.store = mock.Mock(changes=None)
         self.store.all_usage.return_value = [usage(NODE_A, 4, 4),
                                              usage(NODE_B, 4, 1)]
-        self.patch(claims_store, 'get_store', lambda: self.store)
-        self.patch(host_view, '_VIEWS', {})
+        self.patch(backends, '_PER_PROCESS', {})
+        on_store(self, cassandra.CassandraClaims,
+                 lambda conf: base.Stores(None, self.store, None))
         self.patch(cassandra.report, 'report_client_singleton', mock.Mock())
         self.driver = cassandra.CassandraClaims()
         # placement's candidates and cleanup are faked, its claim is nova's
@@ -242,9 +249,9 @@ class TestCassandraClaims(testtools.TestCase):
     def test_cleanup_releases_the_consumers_claims_and_allocations(self):
         mine, other = uuid.uuid4(), uuid.uuid4()
         node_a, node_b = self.store.all_usage.return_value
-        node_a.claims = [claims_store.Claim(mine, SMALL, None),
-                         claims_store.Claim(other, SMALL, None)]
-        node_b.claims = [claims_store.Claim(mine, SMALL, None)]
+        node_a.claims = [base.Claim(mine, SMALL, None),
+                         base.Claim(other, SMALL, None)]
+        node_b.claims = [base.Claim(mine, SMALL, None)]
         # The request that took them loaded the scheduler's host view.
         host_view.get_view(self.driver.backend).refresh()
         mirror = mock.Mock()
@@ -303,10 +310,11 @@ class TestMySQLClaims(testtools.TestCase):
         self.useFixture(config_fixture.Config(cassandra.CONF))
         self.store = mock.Mock(changes=None)
         self.store.all_usage.return_value = [usage(NODE_B, 4, 1)]
-        self.patch(sql_claims, 'get_store', lambda: self.store)
-        self.patch(host_view, '_VIEWS', {})
-        self.patch(claims_store, 'get_store',
-                   mock.Mock(side_effect=AssertionError('Cassandra used')))
+        self.patch(backends, '_PER_PROCESS', {})
+        on_store(self, cassandra.MySQLClaims,
+                 lambda conf: base.Stores(None, self.store, None))
+        on_store(self, cassandra.CassandraClaims,
+                 mock.Mock(side_effect=AssertionError('Cassandra used')))
         self.patch(cassandra.report, 'report_client_singleton', mock.Mock())
         self.driver = cassandra.MySQLClaims()
         self.spec = request_spec()

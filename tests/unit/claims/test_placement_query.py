@@ -17,7 +17,7 @@ from nova.scheduler import utils
 import testtools
 
 from nova_cassandra.claims import placement_query
-from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store import base
 from tests.unit.claims import test_cassandra
 
 objects.register_all()
@@ -60,7 +60,7 @@ class TestNodeQuery(testtools.TestCase):
         target = uuid.uuid4()
         request.get_request_group(None).in_tree = str(target)
         query = placement_query.NodeQuery(None, request)
-        self.assertTrue(query.matches(hosts.HostRecord(
+        self.assertTrue(query.matches(base.HostRecord(
             node_uuid=target, host='h', nodename='n', capacity={})))
-        self.assertFalse(query.matches(hosts.HostRecord(
+        self.assertFalse(query.matches(base.HostRecord(
             node_uuid=uuid.uuid4(), host='h', nodename='n', capacity={})))

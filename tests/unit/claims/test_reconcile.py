@@ -16,8 +16,7 @@ import uuid
 import testtools
 
 from nova_cassandra.claims import reconcile
-from nova_cassandra.store.cassandra import claims as claims_store
-from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store import base
 
 SMALL = {'VCPU': 1}
 OLD = datetime.datetime(2026, 1, 1)
@@ -25,10 +24,10 @@ NEW = datetime.datetime(2026, 1, 2)
 
 
 def usage(node, *claims):
-    return claims_store.NodeUsage(hosts.HostRecord(
+    return base.NodeUsage(base.HostRecord(
         node_uuid=node, host='h', nodename=str(node),
         capacity={'VCPU': 8}, used={}, generation=1),
-        [claims_store.Claim(consumer, SMALL, at) for consumer, at in claims])
+        [base.Claim(consumer, SMALL, at) for consumer, at in claims])
 
 
 class Writer:

@@ -27,7 +27,7 @@ class TestHeartbeat(testtools.TestCase):
         self.hook.backend = mock.Mock(unavailable=(OSError,),
                                       name='cassandra')
         self.hook.backend.name = 'cassandra'
-        self.store = self.hook.backend.hosts.get_store.return_value
+        self.store = self.hook.backend.stores.return_value.hosts
 
     def _report(self, host='c1', binary='nova-compute'):
         self.hook.reported(mock.Mock(host=host, binary=binary))
@@ -38,7 +38,7 @@ class TestHeartbeat(testtools.TestCase):
 
     def test_other_services_are_not_recorded(self):
         self._report('s1', binary='nova-scheduler')
-        self.hook.backend.hosts.get_store.assert_not_called()
+        self.hook.backend.stores.assert_not_called()
 
     def test_unavailable_store_warns_once_and_retries_each_report(self):
         self.store.report.side_effect = OSError('no node')

@@ -21,7 +21,7 @@ import testtools
 from nova_cassandra.compute import publisher
 from nova_cassandra import exception
 from nova_cassandra.store import backends
-from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store import base
 
 WAIT = 10  # seconds a test waits for the writing thread, at most
 
@@ -101,9 +101,9 @@ class RecordedBackOff(publisher.Publisher):
 
 
 def record(node_uuid=None, vcpus_used=0):
-    return hosts.HostRecord(node_uuid=node_uuid or uuid.uuid4(),
-                            host='compute1', nodename='node1',
-                            capacity={'VCPU': 8}, used={'VCPU': vcpus_used})
+    return base.HostRecord(node_uuid=node_uuid or uuid.uuid4(),
+                           host='compute1', nodename='node1',
+                           capacity={'VCPU': 8}, used={'VCPU': vcpus_used})
 
 
 class TestPublisher(testtools.TestCase):
@@ -111,7 +111,8 @@ class TestPublisher(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.store = FakeStore()
-        self.publisher = RecordedBackOff(lambda: self.store)
+        self.publisher = RecordedBackOff(lambda: self.store,
+                                         backends.CASSANDRA.unavailable)
         self.addCleanup(self.publisher.stop, WAIT)
 
     def _published(self):

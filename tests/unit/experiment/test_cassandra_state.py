@@ -18,8 +18,7 @@ import fixtures
 from oslo_serialization import jsonutils
 import testtools
 
-from nova_cassandra.store.cassandra import claims as claims_store
-from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store import base
 from nova_cassandra_experiment import cassandra_state
 from nova_cassandra_experiment import checker
 
@@ -38,9 +37,9 @@ class FakeStore:
 
 
 def _usage(node, generation, changed_at):
-    return claims_store.NodeUsage(
-        hosts.HostRecord(node_uuid=node, host='h', nodename='n',
-                         capacity={}, generation=generation), [],
+    return base.NodeUsage(
+        base.HostRecord(node_uuid=node, host='h', nodename='n',
+                        capacity={}, generation=generation), [],
         jsonutils.dumps({'changed_at': changed_at}))
 
 

@@ -22,8 +22,7 @@ import testtools
 from nova_cassandra.claims import cassandra_claim
 from nova_cassandra import exception
 from nova_cassandra import metrics
-from nova_cassandra.store.cassandra import claims as claims_store
-from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store import base
 from nova_cassandra_experiment import schedulers
 
 LOG = '''\
@@ -48,10 +47,10 @@ class TestClaimConflicts(testtools.TestCase):
 
     def test_store_claims_races_by_kind(self):
         store = mock.Mock()
-        full = claims_store.NodeUsage(hosts.HostRecord(
+        full = base.NodeUsage(base.HostRecord(
             node_uuid=uuid.uuid4(), host='h', nodename='n',
             capacity={'VCPU': 1}, used={'VCPU': 1}, generation=1), [])
-        free = claims_store.NodeUsage(hosts.HostRecord(
+        free = base.NodeUsage(base.HostRecord(
             node_uuid=uuid.uuid4(), host='h', nodename='n',
             capacity={'VCPU': 4}, used={'VCPU': 0}, generation=1), [])
         store.claim.side_effect = exception.HostConflict(

@@ -22,14 +22,14 @@ import testtools
 from nova_cassandra.claims import candidates
 from nova_cassandra.scheduler import host_manager
 from nova_cassandra.scheduler import host_view
-from nova_cassandra.store.cassandra import claims as claims_store
-from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store import backends
+from nova_cassandra.store import base
 
 CELL = mock.Mock(uuid='cell1')
 
 
 def _row(host):
-    return claims_store.NodeUsage(hosts.HostRecord(
+    return base.NodeUsage(base.HostRecord(
         node_uuid=uuid.uuid4(), host=host, nodename=host,
         capacity={'VCPU': 4}, generation=1), [])
 
@@ -50,10 +50,10 @@ class TestComputesFromRows(testtools.TestCase):
         self.manager.backend = mock.Mock(group='cassandra')
         self.manager.backend.name = 'cassandra'
         self.manager.backend.unavailable = (OSError,)
-        self.patch(host_view, '_VIEWS', {})
+        self.patch(backends, '_PER_PROCESS', {})
         self.rows = []
         self.services = {CELL.uuid: []}
-        self.store = self.manager.backend.claims.get_store.return_value
+        self.store = self.manager.backend.stores.return_value.claims
         self.store.changes = None
         self.store.all_usage.side_effect = lambda: iter(self.rows)
         self.gathered = self.useFixture(fixtures.MockPatchObject(

@@ -21,12 +21,11 @@ from nova_cassandra.claims import cassandra_claim
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
 from nova_cassandra.scheduler import host_view
-from nova_cassandra.store.cassandra import claims as claims_store
-from nova_cassandra.store.cassandra import hosts
+from nova_cassandra.store import base
 
 
 def _usage(node_uuid, generation=1, used=0):
-    return claims_store.NodeUsage(hosts.HostRecord(
+    return base.NodeUsage(base.HostRecord(
         node_uuid=node_uuid, host='h', nodename='n', capacity={'VCPU': 4},
         used={'VCPU': used}, generation=generation), [])
 
@@ -64,7 +63,7 @@ class TestHostView(testtools.TestCase):
         self.a, self.b = uuid.uuid4(), uuid.uuid4()
         self.store = FakeStore([_usage(self.a), _usage(self.b)])
         backend = mock.Mock(group='cassandra')
-        backend.claims.get_store.return_value = self.store
+        backend.stores.return_value.claims = self.store
         self.view = host_view.HostView(backend)
 
     def test_changes_re_read_only_the_nodes_they_name(self):

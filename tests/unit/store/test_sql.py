@@ -22,8 +22,7 @@ import testtools
 from nova_cassandra.conf import mysql as mysql_conf
 from nova_cassandra import exception
 from nova_cassandra.store import backends
-from nova_cassandra.store.cassandra import claims as claims_store
-from nova_cassandra.store.cassandra import hosts as hosts_store
+from nova_cassandra.store import base as store_base
 from nova_cassandra.store.mysql import claims
 from nova_cassandra.store.mysql import database
 from nova_cassandra.store.mysql import schema
@@ -106,7 +105,7 @@ class TestRows(testtools.TestCase):
                       used={'VCPU': 1}, state='{"instances": []}',
                       generation=3, updated_at=None)
         # SQLAlchemy rows, like the driver's, have _asdict().
-        record = hosts_store.HostRecord.from_row(
+        record = store_base.HostRecord.from_row(
             types.SimpleNamespace(_asdict=lambda: dict(values)))
         self.assertEqual({'instances': []}, record.state)
         self.assertEqual(3, record.generation)
@@ -119,7 +118,7 @@ class TestRows(testtools.TestCase):
         rows = [types.SimpleNamespace(consumer_uuid=uuid.uuid4(),
                                       claim={'VCPU': 1}, claimed_at=None,
                                       **base) for _ in range(2)]
-        [usage] = claims_store.usages(rows)
+        [usage] = store_base.usages(rows)
         self.assertEqual(2, usage.claimed('VCPU'))
         self.assertEqual(2, usage.record.generation)
 
