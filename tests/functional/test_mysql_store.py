@@ -64,15 +64,18 @@ def _server_url():
 class MySQLDatabase(fixtures.Fixture):
     """A database of its own on the stack's MariaDB, synced with ``shards``.
 
+    Or on the server at ``server`` (an SQLAlchemy URL without a database).
     Raises (fails the test) with how to start MariaDB when it is absent.
     """
 
-    def __init__(self, shards=1):
+    def __init__(self, shards=1, server=None):
         super().__init__()
         self.shards = shards
+        self.server = server
 
     def _setUp(self):
-        server = _server_url()
+        server = sa.engine.make_url(self.server) if self.server else (
+            _server_url())
         self.name = name = 'test_%s' % uuid.uuid4().hex[:16]
         self.admin = sa.create_engine(server, poolclass=pool.NullPool)
         self.addCleanup(self.admin.dispose)
