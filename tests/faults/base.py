@@ -33,6 +33,7 @@ from oslo_config import cfg
 from testtools import content
 
 from nova_cassandra.claims import reconcile
+from nova_cassandra.store import base as store_base
 from nova_cassandra.store.cassandra import claims
 from nova_cassandra.store.cassandra import hosts
 from nova_cassandra_experiment import end_to_end
@@ -155,7 +156,7 @@ class MariaDB(fixtures.Fixture):
 
 
 def node_record(node_uuid):
-    return hosts.HostRecord(node_uuid=node_uuid, host='faults-compute',
+    return store_base.HostRecord(node_uuid=node_uuid, host='faults-compute',
                             nodename=str(node_uuid),
                             capacity=dict(NODE_CAPACITY), used={})
 
