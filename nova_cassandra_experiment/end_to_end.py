@@ -132,7 +132,8 @@ class EndToEnd(processes.ProcessGroup):
         config_files = list(self.conf.config_file) + [
             self._services_conf(standins)]
         fleet = fleet_mod.Fleet(NODES, NODES_PER_COMPUTE, config_files,
-                                self.setup.compute_conf, self.run_dir,
+                                self.setup.compute_conf,
+                                self.setup.scheduler_conf, self.run_dir,
                                 self.placement)
         schedulers = schedulers_mod.Schedulers(
             SCHEDULERS, config_files, self.setup.scheduler_conf,

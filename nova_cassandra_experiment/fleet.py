@@ -97,12 +97,15 @@ def fill_chunks(inventories, share):
 class Fleet(processes.ProcessGroup):
 
     def __init__(self, hosts, nodes_per_compute, config_files, compute_conf,
-                 run_dir, placement):
+                 conductor_conf, run_dir, placement):
         super().__init__()
         self.hosts = hosts
         self.nodes_per_compute = nodes_per_compute
         self.config_files = config_files
         self.compute_conf = compute_conf
+        # The set-up's claims driver and store: reschedules' alternates
+        # and forced destinations are claimed by the conductor.
+        self.conductor_conf = conductor_conf
         self.run_dir = run_dir
         self.placement = placement
         self.fleet_id = uuid.uuid4().hex
@@ -118,8 +121,9 @@ class Fleet(processes.ProcessGroup):
         purge(self.placement)
         self.start(processes.Process(
             'conductor', [processes.venv_command('nova-conductor')],
-            self.config_files, {'DEFAULT': {'host': CONDUCTOR_HOST},
-                                'conductor': {'workers': 1}},
+            self.config_files, processes.merge_conf(
+                self.conductor_conf, {'DEFAULT': {'host': CONDUCTOR_HOST},
+                                      'conductor': {'workers': 1}}),
             self.run_dir))
         for i, host in enumerate(self.compute_hosts):
             first = i * self.nodes_per_compute

@@ -180,7 +180,8 @@ class Experiment:
     def _run_fleet_on(self, setup, hosts, run_dir, placement_pids):
         fleet = fleet_mod.Fleet(hosts, self.preset.nodes_per_compute,
                                 self.conf.config_file, setup.compute_conf,
-                                run_dir, self.placement)
+                                setup.scheduler_conf, run_dir,
+                                self.placement)
         state = self._state(setup)
         try:
             self.progress('%s, %d hosts: starting the fleet' %
