@@ -80,6 +80,8 @@ class TestDevstackPlugin(base.TestCase):
         self.nova_conf = os.path.join(self.dest, 'etc', 'nova', 'nova.conf')
         self.cpu_conf = os.path.join(self.dest, 'etc', 'nova',
                                      'nova-cpu.conf')
+        self.cell_conf = os.path.join(self.dest, 'etc', 'nova',
+                                      'nova_cell1.conf')
         self.tempest_conf = os.path.join(self.dest, 'tempest', 'etc',
                                          'tempest.conf')
         self.env = dict(
@@ -126,14 +128,16 @@ class TestDevstackPlugin(base.TestCase):
         """nova's config files as devstack has them by post-config.
 
         nova.conf with the stack's databases (extra runs once nova does),
-        and nova-cpu.conf as an earlier run left it: a copy of nova.conf.
+        nova-cpu.conf as an earlier run left it, a copy of nova.conf, and
+        the cell conductor's nova_cell1.conf (devstack's superconductor
+        default).
         """
         stack = base.nova_conf()
         conf = configparser.ConfigParser(interpolation=None)
         for section in ('database', 'api_database'):
             conf[section] = {'connection': stack[section]['connection']}
         os.makedirs(os.path.dirname(self.nova_conf))
-        for path in (self.nova_conf, self.cpu_conf):
+        for path in (self.nova_conf, self.cpu_conf, self.cell_conf):
             with open(path, 'w') as f:
                 conf.write(f)
 
@@ -169,6 +173,12 @@ class TestDevstackPlugin(base.TestCase):
             **computes,
         }
         self.assertEqual(schedulers, _iniget(self.nova_conf, *schedulers))
+        conductors = {
+            ('cassandra', 'contact_points'): ADDRESS,
+            ('cassandra', 'keyspace'): 'nova_cassandra',
+            ('scheduler', 'claims_driver'): 'cassandra',
+        }
+        self.assertEqual(conductors, _iniget(self.cell_conf, *conductors))
         tempest = {
             ('compute', 'min_compute_nodes'): '1',
             ('compute-feature-enabled', 'scheduler_enabled_filters'): 'all',
