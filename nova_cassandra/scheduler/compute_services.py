@@ -59,7 +59,6 @@ def on_hosts(context, cells, hosts=None):
 
     def read(cctxt):
         return base.obj_make_list(cctxt, objects.ServiceList(cctxt),
-                                  objects.Service,
                                   _service_rows(cctxt, hosts))
 
     results = context_module.scatter_gather_cells(

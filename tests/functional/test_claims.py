@@ -51,14 +51,12 @@ class UnconditionalClaimStore(claims.ClaimStore):
 
     def __init__(self, session, keyspace):
         super().__init__(session, keyspace)
-        self._plain = session.prepare(
-            'INSERT INTO %s.compute_nodes (node_uuid, consumer_uuid, claim, '
-            'claimed_at) VALUES (?, ?, ?, toTimestamp(now())) USING TTL ?'
-            % keyspace)
+        self._plain = self.prepare(
+            'INSERT INTO {ks}.compute_nodes (node_uuid, consumer_uuid, claim, '
+            'claimed_at) VALUES (?, ?, ?, toTimestamp(now())) USING TTL ?')
 
     def claim(self, node_uuid, generation, consumer_uuid, resources, ttl):
-        self._session.execute(self._plain,
-                              (node_uuid, consumer_uuid, resources, ttl))
+        self.execute(self._plain, (node_uuid, consumer_uuid, resources, ttl))
         return generation
 
 
