@@ -404,7 +404,7 @@ class TestRing(base.TestCase):
         node = self._node(host_store, 2)
         other = uuid.uuid4()
         store = _RacedStore(
-            claim_store._session, keyspace,
+            claim_store.session, keyspace,
             race=lambda: claim_store.claim(node, 1, other, ONE_VCPU, 600),
             retrying=lambda: _kill(3))
         self.addCleanup(_cassandra_sh, 'ring', '3')
