@@ -124,6 +124,11 @@ Whether the ``cassandra`` claims driver also writes each claim to placement
 as the instance's allocation. The rest of nova (quotas counted from
 placement, move operations, usage reports) reads allocations from placement:
 ``off`` leaves placement without them, so those see free hosts as empty.
+With ``async`` the request is answered before placement has the
+allocation: a refusal by placement (a consumer generation conflict, a
+destination placement will not allocate) no longer fails the boot or the
+move, and a compute that reads the allocation when it claims (evacuation,
+resources placement assigns) may find none yet.
 """),
 ]
 
