@@ -70,6 +70,10 @@ class TestExperiment(base.TestCase):
         path = os.path.join(self.output_dir, 'experiment-smoke.json')
         # A run that died before its results says why in its output.
         self.assertTrue(os.path.exists(path), output)
+        # The console is the progress bars and the tables: no log line and
+        # no Python warning (the logs go to experiment.log).
+        self.assertNotRegex(output, r' \d+ (DEBUG|INFO|WARNING|ERROR) ')
+        self.assertNotRegex(output, r'\w+Warning: ')
         with open(path) as f:
             result = json.load(f)
         runs = {(run['setup'], run['schedulers']): run
