@@ -14,7 +14,7 @@
 
 K processes take claims on the same nodes of the experiment's keyspace
 (and of its MySQL database, 1 and 4 shards, when MariaDB answers) through
-``cassandra_claim.claim``, as the cassandra claims driver does for
+``node_claim.claim``, as the cassandra claims driver does for
 ``select_destinations``: each request tries the nodes in its own seeded
 order until one takes it.  Nodes are sized so that the requests fill them
 to ``FILL``: on few nodes ("hot") nearly every claim races another.  Each
@@ -31,7 +31,7 @@ import random
 import time
 import uuid
 
-from nova_cassandra.claims import cassandra_claim
+from nova_cassandra.claims import node_claim
 from nova_cassandra.conf import cassandra as cassandra_conf
 from nova_cassandra import metrics
 from nova_cassandra.store import base
@@ -87,8 +87,8 @@ def scheduler(make_store, nodes, requests, seed, results, start):
         timed = TimedStore(store)
         begin = time.perf_counter()
         for node in order.sample(nodes, len(nodes)):
-            if cassandra_claim.claim(timed, node, consumer, ONE_VCPU,
-                                     CLAIM_TTL):
+            if node_claim.claim(timed, node, consumer, ONE_VCPU,
+                                CLAIM_TTL):
                 placed.append((str(consumer), str(node)))
                 break
         split['claim'].append(time.perf_counter() - begin)

@@ -42,7 +42,7 @@ from nova import objects
 from nova.scheduler import host_manager
 from oslo_log import log as logging
 
-from nova_cassandra.claims import cassandra as cassandra_claims
+from nova_cassandra.claims import driver as claims_driver
 from nova_cassandra.compute import host_record
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import metrics
@@ -161,7 +161,7 @@ class _Plugin:
     def __init__(self, fleet):
         self.fleet = fleet
         self.manager = cassandra_host_manager.CassandraHostManager()
-        self.claims = cassandra_claims.CassandraClaims()
+        self.claims = claims_driver.CassandraClaims()
         self.spec = _request_spec()
         self._last = None
         # The nodes of an earlier fleet left the store unlogged.

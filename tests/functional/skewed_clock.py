@@ -35,7 +35,7 @@ def main(seconds, keyspace, action, *args):
     real = time.time
     time.time = lambda: real() + float(seconds)
     # Imported on the skewed clock, as a service starts on it.
-    from nova_cassandra.claims import cassandra_claim
+    from nova_cassandra.claims import node_claim
     from nova_cassandra.compute import publisher
     from nova_cassandra.conf import cassandra as cassandra_conf
     from nova_cassandra.store import base
@@ -49,7 +49,7 @@ def main(seconds, keyspace, action, *args):
     try:
         if action == 'claim':
             node, consumer, ttl = args
-            return 0 if cassandra_claim.claim(
+            return 0 if node_claim.claim(
                 claims.ClaimStore(session, keyspace), uuid.UUID(node),
                 uuid.UUID(consumer), {'VCPU': 1}, int(ttl)) else 1
         if action == 'publish':

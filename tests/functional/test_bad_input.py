@@ -28,7 +28,7 @@ import uuid
 import fixtures
 import testscenarios
 
-from nova_cassandra.claims import cassandra_claim
+from nova_cassandra.claims import node_claim
 from nova_cassandra.cmd import manage
 from nova_cassandra.compute import publisher
 from nova_cassandra import exception
@@ -240,7 +240,7 @@ class TestStoresRefuseBadInput(StoredState):
     """Host records and claims as the services hand them to the stores."""
 
     def _claim(self, resources=None, ttl=300, node=None):
-        return cassandra_claim.claim(
+        return node_claim.claim(
             self.claims, node or self.nodes[1].node_uuid, uuid.uuid4(),
             resources or ONE_VCPU, ttl)
 
@@ -352,19 +352,19 @@ class TestStoresWithOddInput(StoredState):
 
     def test_claim_larger_than_any_host_is_refused(self):
         for node in self.nodes:
-            self.assertFalse(cassandra_claim.claim(
+            self.assertFalse(node_claim.claim(
                 self.claims, node.node_uuid, uuid.uuid4(),
                 {'VCPU': 5, 'MEMORY_MB': 512}, 300))
 
     def test_claim_of_a_class_no_host_has_is_refused(self):
-        self.assertFalse(cassandra_claim.claim(
+        self.assertFalse(node_claim.claim(
             self.claims, self.nodes[1].node_uuid, uuid.uuid4(),
             {'PCI_DEVICE': 1}, 300))
 
     def test_claim_on_a_deleted_node_leaves_no_claim(self):
         node = self.hosts.create(_record()).node_uuid
         self._delete(node)
-        self.assertRaises(exception.HostNotFound, cassandra_claim.claim,
+        self.assertRaises(exception.HostNotFound, node_claim.claim,
                           self.claims, node, uuid.uuid4(), ONE_VCPU, 300)
         self.assertEqual([], list(self.session.execute(
             'SELECT * FROM %s.compute_nodes WHERE node_uuid = %%s'

@@ -22,8 +22,8 @@ import uuid
 from testtools.content import text_content
 
 from nova_cassandra.claims import capacity
-from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.claims import checker
+from nova_cassandra.claims import node_claim
 from nova_cassandra.store import base as store_base
 from nova_cassandra.store.cassandra import claims
 from nova_cassandra.store.cassandra import hosts
@@ -64,7 +64,7 @@ def _claim_then_hang(keyspace, node, consumer, ttl, claimed):
     """A scheduler that claims, then never answers (until SIGKILL)."""
     conf = base.cassandra_options(keyspace=keyspace)
     store = claims.ClaimStore(session_mod.connect(conf.cassandra), keyspace)
-    if cassandra_claim.claim(store, node, consumer, ONE_VCPU, ttl):
+    if node_claim.claim(store, node, consumer, ONE_VCPU, ttl):
         claimed.set()
     time.sleep(600)
 
@@ -147,9 +147,9 @@ class ClaimStoreTests:
 
     def test_claim_that_does_not_fit_is_refused(self):
         node = self._create(2).node_uuid
-        self.assertFalse(cassandra_claim.claim(
+        self.assertFalse(node_claim.claim(
             self.claims, node, uuid.uuid4(), {'VCPU': 3}, 300))
-        self.assertFalse(cassandra_claim.claim(
+        self.assertFalse(node_claim.claim(
             self.claims, node, uuid.uuid4(), {'PCI_DEVICE': 1}, 300))
         self.assertEqual([], self.claims.node_usage(node).claims)
 
@@ -165,20 +165,20 @@ class ClaimStoreTests:
     def test_release_frees_the_claim(self):
         node = self._create(1).node_uuid
         consumer = uuid.uuid4()
-        self.assertTrue(cassandra_claim.claim(self.claims, node, consumer,
-                                              ONE_VCPU, 300))
-        self.assertFalse(cassandra_claim.claim(self.claims, node,
-                                               uuid.uuid4(), ONE_VCPU, 300))
+        self.assertTrue(node_claim.claim(self.claims, node, consumer,
+                                         ONE_VCPU, 300))
+        self.assertFalse(node_claim.claim(self.claims, node,
+                                          uuid.uuid4(), ONE_VCPU, 300))
         self.assertTrue(self.claims.release(node, consumer))
         self.assertFalse(self.claims.release(node, consumer))
-        self.assertTrue(cassandra_claim.claim(self.claims, node,
-                                              uuid.uuid4(), ONE_VCPU, 300))
+        self.assertTrue(node_claim.claim(self.claims, node,
+                                         uuid.uuid4(), ONE_VCPU, 300))
 
     def test_compute_folds_claim_into_usage_atomically(self):
         node = self._create(2)
         consumer = uuid.uuid4()
-        self.assertTrue(cassandra_claim.claim(self.claims, node.node_uuid,
-                                              consumer, ONE_VCPU, 300))
+        self.assertTrue(node_claim.claim(self.claims, node.node_uuid,
+                                         consumer, ONE_VCPU, 300))
         usage = self.claims.node_usage(node.node_uuid)
         record = self.hosts.get(node.node_uuid, latest=True)
         record.used = {'VCPU': 1, 'MEMORY_MB': 512}
@@ -190,7 +190,7 @@ class ClaimStoreTests:
 
     def test_unknown_node(self):
         self.assertRaises(claims.exception.HostNotFound,
-                          cassandra_claim.claim, self.claims, uuid.uuid4(),
+                          node_claim.claim, self.claims, uuid.uuid4(),
                           uuid.uuid4(), ONE_VCPU, 300)
 
     def test_heartbeat_is_each_computes_last_report(self):
@@ -245,13 +245,13 @@ class TestClaims(ClaimStoreTests, base.TestCase):
             time.sleep(0.2)
         self.addDetail('recovery-seconds',
                        text_content('%.1f' % (time.monotonic() - killed)))
-        self.assertTrue(cassandra_claim.claim(self.claims, node, uuid.uuid4(),
-                                              ONE_VCPU, 300))
+        self.assertTrue(node_claim.claim(self.claims, node, uuid.uuid4(),
+                                         ONE_VCPU, 300))
 
     def test_expired_claim_stops_counting(self):
         node = self._create(1).node_uuid
-        self.assertTrue(cassandra_claim.claim(self.claims, node, uuid.uuid4(),
-                                              ONE_VCPU, 2))
+        self.assertTrue(node_claim.claim(self.claims, node, uuid.uuid4(),
+                                         ONE_VCPU, 2))
         self.assertFalse(capacity.fits(self.claims.node_usage(node),
                                        ONE_VCPU))
         time.sleep(3)

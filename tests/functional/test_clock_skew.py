@@ -26,7 +26,7 @@ import subprocess
 import sys
 import uuid
 
-from nova_cassandra.claims import cassandra_claim
+from nova_cassandra.claims import node_claim
 from nova_cassandra.store import base as store_base
 from nova_cassandra.store.cassandra import claims as claims_store
 from nova_cassandra.store.cassandra import hosts
@@ -86,7 +86,7 @@ class TestClockSkew(base.TestCase):
 
     def test_compute_off_by_minutes_neither_frees_nor_loses_claims(self):
         behind, ahead = uuid.uuid4(), uuid.uuid4()
-        self.assertTrue(cassandra_claim.claim(
+        self.assertTrue(node_claim.claim(
             self.claims, self.node, behind, {'VCPU': 1}, CLAIM_TTL))
         # A compute whose clock is behind publishes after a write stamped
         # right, one ahead before one: every write lands, and only the
@@ -95,7 +95,7 @@ class TestClockSkew(base.TestCase):
         self.assertEqual((1, {behind}), (self._used(), set(self._claims())))
         self._skewed(SKEW, 'publish', self.node, 2, behind)
         self.assertEqual((2, set()), (self._used(), set(self._claims())))
-        self.assertTrue(cassandra_claim.claim(
+        self.assertTrue(node_claim.claim(
             self.claims, self.node, ahead, {'VCPU': 1}, CLAIM_TTL))
         self.assertEqual({ahead}, set(self._claims()))
         self._skewed(-SKEW, 'publish', self.node, 3, ahead)

@@ -17,7 +17,7 @@ import time
 from unittest import mock
 import uuid
 
-from nova_cassandra.claims import cassandra_claim
+from nova_cassandra.claims import node_claim
 from nova_cassandra import metrics
 from nova_cassandra.scheduler import host_view
 from nova_cassandra.store.cassandra import claims
@@ -61,8 +61,8 @@ class HostViewTests:
     def test_changes_reach_the_view_without_reading_every_node(self):
         before = metrics.snapshot()
         consumer = uuid.uuid4()
-        cassandra_claim.claim(self.other, self.nodes[0].node_uuid, consumer,
-                              ONE_VCPU, 60)
+        node_claim.claim(self.other, self.nodes[0].node_uuid, consumer,
+                         ONE_VCPU, 60)
         published = self.hosts.update(dataclasses.replace(
             self.nodes[1], used={'VCPU': 2, 'MEMORY_MB': 0}))
         self._until(lambda: self._claims_on(self.nodes[0]) == [consumer]
@@ -81,19 +81,19 @@ class HostViewTests:
 
     def test_a_stale_view_loses_the_compare_and_set_then_claims(self):
         node = self.nodes[2].node_uuid
-        self.assertTrue(cassandra_claim.claim(self.other, node, uuid.uuid4(),
-                                              ONE_VCPU, 60))
+        self.assertTrue(node_claim.claim(self.other, node, uuid.uuid4(),
+                                         ONE_VCPU, 60))
         # The view has not refreshed: its generation is one behind.
         conflicts = metrics.snapshot().get('conflicts', 0)
-        self.assertTrue(cassandra_claim.claim(self.claims, node,
-                                              uuid.uuid4(), ONE_VCPU, 60,
-                                              self.view))
+        self.assertTrue(node_claim.claim(self.claims, node,
+                                         uuid.uuid4(), ONE_VCPU, 60,
+                                         self.view))
         self.assertEqual(conflicts + 1, metrics.snapshot()['conflicts'])
         # Both claims count; a third does not fit on two VCPUs.
         self.assertEqual(2, len(self.view.get(node).claims))
-        self.assertFalse(cassandra_claim.claim(self.claims, node,
-                                               uuid.uuid4(), ONE_VCPU, 60,
-                                               self.view))
+        self.assertFalse(node_claim.claim(self.claims, node,
+                                          uuid.uuid4(), ONE_VCPU, 60,
+                                          self.view))
         self.assertEqual(2, len(self.claims.node_usage(node).claims))
 
 

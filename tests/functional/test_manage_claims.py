@@ -20,7 +20,7 @@ import uuid
 
 import fixtures
 
-from nova_cassandra.claims import cassandra_claim
+from nova_cassandra.claims import node_claim
 from nova_cassandra.store import base as store_base
 from nova_cassandra.store.cassandra import claims as claims_store
 from nova_cassandra.store.cassandra import hosts
@@ -59,7 +59,7 @@ class TestClaimCommands(base.TestCase):
             capture_output=True, text=True, timeout=60)
 
     def test_check_capacity_passes_then_lists_offenders(self):
-        self.assertTrue(cassandra_claim.claim(
+        self.assertTrue(node_claim.claim(
             self.claims, self.node, uuid.uuid4(), {'VCPU': 3}, 300))
         result = self._manage('check', 'capacity')
         self.assertEqual(0, result.returncode, result.stderr)
@@ -83,7 +83,7 @@ class TestClaimCommands(base.TestCase):
 
     def test_reap_goes_by_the_store_clock(self):
         consumer = uuid.uuid4()
-        self.assertTrue(cassandra_claim.claim(
+        self.assertTrue(node_claim.claim(
             self.claims, self.node, consumer, {'VCPU': 1}, 300))
         # Ten minutes ahead, this host would take the claim for old.
         result = self._manage('claims', 'reap', '--older-than', '300',
@@ -96,7 +96,7 @@ class TestClaimCommands(base.TestCase):
     def test_reap_releases_only_old_claims(self):
         old, new = uuid.uuid4(), uuid.uuid4()
         for consumer in (old, new):
-            self.assertTrue(cassandra_claim.claim(
+            self.assertTrue(node_claim.claim(
                 self.claims, self.node, consumer, {'VCPU': 1}, 300))
         # As a scheduler that crashed ten minutes ago would have left it.
         self.ks.session.execute(

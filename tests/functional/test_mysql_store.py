@@ -34,7 +34,7 @@ from sqlalchemy import pool
 from testtools.content import text_content
 
 from nova_cassandra.claims import capacity
-from nova_cassandra.claims import cassandra_claim
+from nova_cassandra.claims import node_claim
 from nova_cassandra.conf import mysql as mysql_conf
 from nova_cassandra import exception
 from nova_cassandra.store import base as store_base
@@ -144,8 +144,8 @@ class TestMySQLClaims(test_claims.ClaimStoreTests, base.TestCase):
     def test_manage_commands_read_the_store(self):
         """check capacity and claims reap with --backend mysql."""
         node = self._create(1).node_uuid
-        self.assertTrue(cassandra_claim.claim(self.claims, node, uuid.uuid4(),
-                                              ONE_VCPU, 300))
+        self.assertTrue(node_claim.claim(self.claims, node, uuid.uuid4(),
+                                         ONE_VCPU, 300))
         with tempfile.NamedTemporaryFile('w', suffix='.conf') as conf:
             conf.write('[mysql_store]\nconnection = %s\nshards = %d\n'
                        % (self.db.url, self.SHARDS))
@@ -178,7 +178,7 @@ class TestMySQLClaims(test_claims.ClaimStoreTests, base.TestCase):
     def test_expired_claims_stop_counting_and_are_deleted(self):
         nodes = [self._create(1).node_uuid for _ in range(2)]
         for node in nodes:
-            self.assertTrue(cassandra_claim.claim(
+            self.assertTrue(node_claim.claim(
                 self.claims, node, uuid.uuid4(), ONE_VCPU, 1))
             self.assertFalse(capacity.fits(self.claims.node_usage(node),
                                            ONE_VCPU))
@@ -196,8 +196,8 @@ class TestMySQLClaims(test_claims.ClaimStoreTests, base.TestCase):
     def test_update_at_a_stale_generation_changes_nothing(self):
         node = self._create(2)
         consumer = uuid.uuid4()
-        self.assertTrue(cassandra_claim.claim(self.claims, node.node_uuid,
-                                              consumer, ONE_VCPU, 300))
+        self.assertTrue(node_claim.claim(self.claims, node.node_uuid,
+                                         consumer, ONE_VCPU, 300))
         stale = dict(vars(node), used={'VCPU': 2})
         e = self.assertRaises(exception.HostConflict, self.hosts.update,
                               store_base.HostRecord(**stale), fold=[consumer])
@@ -273,8 +273,8 @@ class TestLostConnection(base.TestCase):
         self.assertEqual(1, usage.record.generation)
         self.assertEqual([], usage.claims)
         # The pool replaces the dead connection: the next claim works.
-        self.assertTrue(cassandra_claim.claim(self.claims, node, consumer,
-                                              ONE_VCPU, 300))
+        self.assertTrue(node_claim.claim(self.claims, node, consumer,
+                                         ONE_VCPU, 300))
         self.assertEqual(2, self.claims.node_usage(node).record.generation)
 
 

@@ -27,7 +27,7 @@ import fixtures
 from nova import objects
 from nova.scheduler.client import report
 
-from nova_cassandra.claims import cassandra_claim
+from nova_cassandra.claims import node_claim
 from nova_cassandra.claims import placement_mirror
 from nova_cassandra import metrics
 from nova_cassandra.store import base as store_base
@@ -128,7 +128,7 @@ class TestPlacementMirror(base.TestCase):
         store = claims_store.ClaimStore(ks.session, ks.keyspace)
         kept, lost, ownerless = (self._consumer() for _ in range(3))
         for consumer in (kept, lost, ownerless):
-            self.assertTrue(cassandra_claim.claim(
+            self.assertTrue(node_claim.claim(
                 store, uuid.UUID(self.node), uuid.UUID(consumer), SMALL,
                 300))
         for consumer in (kept, lost):

@@ -28,7 +28,7 @@ from nova.scheduler import host_manager
 from nova.tests.functional.api import client
 
 from nova_cassandra.claims import capacity
-from nova_cassandra.claims import cassandra_claim
+from nova_cassandra.claims import node_claim
 from tests.functional_nova import base as nova_base
 
 # Cell database reads stock HostManager makes for every request; only those
@@ -218,7 +218,7 @@ class TestNovaWithCassandra(nova_base.CassandraIntegratedTestBase):
         record = self._record('compute2')
         room = (capacity.limit(record, 'MEMORY_MB')
                 - record.used.get('MEMORY_MB', 0))
-        self.assertTrue(cassandra_claim.claim(
+        self.assertTrue(node_claim.claim(
             self.claims, record.node_uuid, uuid.uuid4(), {'MEMORY_MB': room},
             300))
         server, evacuate = self._evacuate_forced_to_compute2()

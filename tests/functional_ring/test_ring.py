@@ -39,8 +39,8 @@ from cassandra import query
 from testtools import content
 
 from nova_cassandra.claims import capacity
-from nova_cassandra.claims import cassandra_claim
 from nova_cassandra.claims import checker
+from nova_cassandra.claims import node_claim
 from nova_cassandra import metrics
 from nova_cassandra.store import base as store_base
 from nova_cassandra.store.cassandra import claims
@@ -101,7 +101,7 @@ def _claim_as_the_driver(store, nodes, consumer, order):
     errors = []
     for node in order.sample(nodes, len(nodes)):
         try:
-            if cassandra_claim.claim(store, node, consumer, ONE_VCPU, 600):
+            if node_claim.claim(store, node, consumer, ONE_VCPU, 600):
                 return node, errors
         except session_mod.UNAVAILABLE as e:
             errors.append('%s: %s' % (type(e).__name__, e))
@@ -360,8 +360,8 @@ class TestRing(base.TestCase):
     def test_two_nodes_killed_claims_fail_fast_then_resume(self):
         _, host_store, claim_store = self._keyspace()
         node = self._node(host_store, 4)
-        self.assertTrue(cassandra_claim.claim(claim_store, node,
-                                              uuid.uuid4(), ONE_VCPU, 600))
+        self.assertTrue(node_claim.claim(claim_store, node,
+                                         uuid.uuid4(), ONE_VCPU, 600))
         _kill(2)
         _kill(3)
         self.addCleanup(_cassandra_sh, 'ring', '3')
@@ -369,7 +369,7 @@ class TestRing(base.TestCase):
         for _ in range(5):
             started = time.monotonic()
             e = self.assertRaises(session_mod.UNAVAILABLE,
-                                  cassandra_claim.claim, claim_store, node,
+                                  node_claim.claim, claim_store, node,
                                   uuid.uuid4(), ONE_VCPU, 600)
             refused.append((time.monotonic() - started, e))
         self.assertLess(max(s for s, _ in refused), self.request_timeout + 1)
@@ -381,8 +381,8 @@ class TestRing(base.TestCase):
         node_back = time.monotonic() - started
         while True:
             try:
-                if cassandra_claim.claim(claim_store, node, uuid.uuid4(),
-                                         ONE_VCPU, 600):
+                if node_claim.claim(claim_store, node, uuid.uuid4(),
+                                    ONE_VCPU, 600):
                     break
             except session_mod.UNAVAILABLE:
                 self.assertLess(time.monotonic() - started, 120)
@@ -410,8 +410,8 @@ class TestRing(base.TestCase):
         self.addCleanup(_cassandra_sh, 'ring', '3')
         before = metrics.snapshot()
         consumer = uuid.uuid4()
-        self.assertTrue(cassandra_claim.claim(store, node, consumer,
-                                              ONE_VCPU, 600))
+        self.assertTrue(node_claim.claim(store, node, consumer,
+                                         ONE_VCPU, 600))
         after = metrics.snapshot()
         self.assertEqual(2, store.reads)  # a lost CAS, then one retry
         self.assertEqual(before.get('conflicts', 0) + 1, after['conflicts'])

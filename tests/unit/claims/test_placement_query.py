@@ -18,7 +18,7 @@ import testtools
 
 from nova_cassandra.claims import placement_query
 from nova_cassandra.store import base
-from tests.unit.claims import test_cassandra
+from tests.unit.claims import test_driver
 
 objects.register_all()
 
@@ -33,7 +33,7 @@ class TestNeedsPlacement(testtools.TestCase):
         return placement_query.needs_placement(spec, _request(spec))
 
     def test_nova_own_traits_and_the_node_classes_need_no_placement(self):
-        self.assertIsNone(self._why(test_cassandra.request_spec()))
+        self.assertIsNone(self._why(test_driver.request_spec()))
 
     def test_what_placement_alone_knows(self):
         cases = [
@@ -44,10 +44,10 @@ class TestNeedsPlacement(testtools.TestCase):
         ]
         for extra_specs, reason in cases:
             self.assertIn(reason, self._why(
-                test_cassandra.request_spec(extra_specs)))
+                test_driver.request_spec(extra_specs)))
 
     def test_image_type_trait_from_a_request_filter(self):
-        spec = test_cassandra.request_spec()
+        spec = test_driver.request_spec()
         spec.root_required.add('COMPUTE_IMAGE_TYPE_QCOW2')
         self.assertEqual('traits COMPUTE_IMAGE_TYPE_QCOW2', self._why(spec))
 
@@ -55,7 +55,7 @@ class TestNeedsPlacement(testtools.TestCase):
 class TestNodeQuery(testtools.TestCase):
 
     def test_in_tree_is_the_targeted_node(self):
-        spec = test_cassandra.request_spec()
+        spec = test_driver.request_spec()
         request = _request(spec)
         target = uuid.uuid4()
         request.get_request_group(None).in_tree = str(target)

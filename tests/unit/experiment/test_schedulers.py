@@ -19,7 +19,7 @@ import uuid
 import fixtures
 import testtools
 
-from nova_cassandra.claims import cassandra_claim
+from nova_cassandra.claims import node_claim
 from nova_cassandra import exception
 from nova_cassandra import metrics
 from nova_cassandra.store import base
@@ -58,14 +58,14 @@ class TestClaimConflicts(testtools.TestCase):
         before = metrics.snapshot()
         # Every attempt loses the race, then the node is found full.
         store.node_usage.return_value = free
-        self.assertFalse(cassandra_claim.claim(
+        self.assertFalse(node_claim.claim(
             store, free.record.node_uuid, uuid.uuid4(), {'VCPU': 1}, 60))
         store.node_usage.return_value = full
-        self.assertFalse(cassandra_claim.claim(
+        self.assertFalse(node_claim.claim(
             store, full.record.node_uuid, uuid.uuid4(), {'VCPU': 1}, 60))
         counted = {name: count - before.get(name, 0)
                    for name, count in metrics.snapshot().items()}
-        attempts = cassandra_claim.CONFLICT_RETRY_COUNT + 1
+        attempts = node_claim.CONFLICT_RETRY_COUNT + 1
         self.assertEqual({'generation_conflicts': attempts,
                           'capacity_conflicts': 1, 'out_of_retries': 1},
                          schedulers.claim_conflicts('', counted))

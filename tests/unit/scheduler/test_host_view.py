@@ -17,7 +17,7 @@ import uuid
 from oslo_config import fixture as config_fixture
 import testtools
 
-from nova_cassandra.claims import cassandra_claim
+from nova_cassandra.claims import node_claim
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
 from nova_cassandra.scheduler import host_view
@@ -122,7 +122,7 @@ class TestOptimisticClaim(testtools.TestCase):
     def test_first_attempt_on_the_view_s_generation_reads_nothing(self):
         self.store.claim.return_value = 4
         consumer = uuid.uuid4()
-        self.assertTrue(cassandra_claim.claim(
+        self.assertTrue(node_claim.claim(
             self.store, self.node, consumer, {'VCPU': 2}, 60, self.view))
         self.store.node_usage.assert_not_called()
         self.assertEqual(3, self.store.claim.call_args[0][1])
@@ -137,7 +137,7 @@ class TestOptimisticClaim(testtools.TestCase):
             exception.HostConflict(node=self.node, expected=3, found=5), 6]
         self.store.node_usage.return_value = _usage(self.node, generation=5,
                                                     used=1)
-        self.assertTrue(cassandra_claim.claim(
+        self.assertTrue(node_claim.claim(
             self.store, self.node, uuid.uuid4(), {'VCPU': 2}, 60, self.view))
         self.assertEqual([3, 5], [c[0][1] for c in
                                   self.store.claim.call_args_list])
@@ -148,7 +148,7 @@ class TestOptimisticClaim(testtools.TestCase):
             node=self.node, expected=3, found=5)
         self.store.node_usage.return_value = _usage(self.node, generation=5,
                                                     used=4)
-        self.assertFalse(cassandra_claim.claim(
+        self.assertFalse(node_claim.claim(
             self.store, self.node, uuid.uuid4(), {'VCPU': 2}, 60, self.view))
         self.assertEqual(1, self.store.claim.call_count)
         self.assertEqual(4, self.view.get(self.node).record.used['VCPU'])

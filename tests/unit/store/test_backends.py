@@ -17,7 +17,7 @@ from unittest import mock
 from oslo_utils import importutils
 import testtools
 
-from nova_cassandra.claims import cassandra as claims_driver
+from nova_cassandra.claims import driver as claims_driver
 from nova_cassandra import exception
 from nova_cassandra.store import backends
 from nova_cassandra.store import cassandra

@@ -10,7 +10,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Taking a claim on one node with lightweight transactions, and its figures.
+"""Taking a claim on one node by compare-and-set, and releasing claims.
 
 Read the node's usage and claims, check the request fits, write the claim
 conditioned on the generation read.  A lost compare-and-set means another

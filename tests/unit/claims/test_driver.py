@@ -20,7 +20,7 @@ from nova.scheduler import utils
 from oslo_config import fixture as config_fixture
 import testtools
 
-from nova_cassandra.claims import cassandra
+from nova_cassandra.claims import driver
 from nova_cassandra import exception
 from nova_cassandra.scheduler import host_view
 from nova_cassandra.store import backends
@@ -63,15 +63,15 @@ class TestCassandraClaims(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.useFixture(config_fixture.Config(cassandra.CONF))
+        self.useFixture(config_fixture.Config(driver.CONF))
         self.store = mock.Mock(changes=None)
         self.store.all_usage.return_value = [usage(NODE_A, 4, 4),
                                              usage(NODE_B, 4, 1)]
         self.patch(backends, '_PER_PROCESS', {})
-        on_store(self, cassandra.CassandraClaims,
+        on_store(self, driver.CassandraClaims,
                  lambda conf: base.Stores(None, self.store, None))
-        self.patch(cassandra.report, 'report_client_singleton', mock.Mock())
-        self.driver = cassandra.CassandraClaims()
+        self.patch(driver.report, 'report_client_singleton', mock.Mock())
+        self.driver = driver.CassandraClaims()
         # placement's candidates and cleanup are faked, its claim is nova's
         # (utils.claim_resources, patched by the tests that claim).
         self.placement = self.driver._placement
@@ -91,7 +91,7 @@ class TestCassandraClaims(testtools.TestCase):
         self.assertEqual('1.36', version)
 
     def test_candidates_are_at_most_max_candidates_drawn_at_random(self):
-        cassandra.CONF.set_override('max_candidates', 3, 'cassandra')
+        driver.CONF.set_override('max_candidates', 3, 'cassandra')
         self.store.all_usage.return_value = [
             usage(uuid.uuid4(), 4, 1) for _ in range(20)]
         offers = {}
@@ -174,10 +174,10 @@ class TestCassandraClaims(testtools.TestCase):
         self.assertIn('request groups', str(e))
 
     def test_nested_allocation_goes_to_placement_even_when_off(self):
-        cassandra.CONF.set_override('placement_allocations', 'off',
-                                    'cassandra')
+        driver.CONF.set_override('placement_allocations', 'off',
+                                 'cassandra')
         claim = mock.Mock(return_value=True)
-        self.patch(cassandra.cassandra_claim, 'claim', claim)
+        self.patch(driver.node_claim, 'claim', claim)
         claim_resources = mock.Mock(return_value=True)
         self.patch(utils, 'claim_resources', claim_resources)
         alloc_req = {'allocations': {
@@ -191,7 +191,7 @@ class TestCassandraClaims(testtools.TestCase):
 
     def test_pcpu_is_claimed_in_placement_the_rest_in_the_store(self):
         claim = mock.Mock(return_value=True)
-        self.patch(cassandra.cassandra_claim, 'claim', claim)
+        self.patch(driver.node_claim, 'claim', claim)
         self.patch(utils, 'claim_resources', mock.Mock(return_value=True))
         alloc_req = {'allocations': {str(NODE_B): {'resources': {
             'PCPU': 2, 'MEMORY_MB': 512}}}}
@@ -207,21 +207,21 @@ class TestCassandraClaims(testtools.TestCase):
                                  str(uuid.uuid4()), alloc_req)
 
     def test_claim_on_a_deleted_host_moves_on(self):
-        self.patch(cassandra.cassandra_claim, 'claim',
+        self.patch(driver.node_claim, 'claim',
                    mock.Mock(side_effect=exception.HostNotFound(node='x')))
         self.assertFalse(self._claim())
 
     def test_placement_refusal_releases_the_cassandra_claim(self):
-        self.patch(cassandra.cassandra_claim, 'claim',
+        self.patch(driver.node_claim, 'claim',
                    mock.Mock(return_value=True))
         self.patch(utils, 'claim_resources', mock.Mock(return_value=False))
         self.assertFalse(self._claim())
         self.store.release.assert_called_once()
 
     def test_placement_off_never_calls_placement(self):
-        cassandra.CONF.set_override('placement_allocations', 'off',
-                                    'cassandra')
-        self.patch(cassandra.cassandra_claim, 'claim',
+        driver.CONF.set_override('placement_allocations', 'off',
+                                 'cassandra')
+        self.patch(driver.node_claim, 'claim',
                    mock.Mock(return_value=True))
         claim_resources = mock.Mock()
         self.patch(utils, 'claim_resources', claim_resources)
@@ -229,14 +229,14 @@ class TestCassandraClaims(testtools.TestCase):
         claim_resources.assert_not_called()
 
     def test_async_hands_the_allocation_to_the_mirror(self):
-        cassandra.CONF.set_override('placement_allocations', 'async',
-                                    'cassandra')
-        self.patch(cassandra.cassandra_claim, 'claim',
+        driver.CONF.set_override('placement_allocations', 'async',
+                                 'cassandra')
+        self.patch(driver.node_claim, 'claim',
                    mock.Mock(return_value=True))
         claim_resources = mock.Mock()
         self.patch(utils, 'claim_resources', claim_resources)
         mirror = mock.Mock()
-        self.patch(cassandra.placement_mirror, 'get_mirror', lambda: mirror)
+        self.patch(driver.placement_mirror, 'get_mirror', lambda: mirror)
         self.spec.project_id, self.spec.user_id = 'project', 'user'
         self.assertTrue(self._claim())
         claim_resources.assert_not_called()
@@ -257,7 +257,7 @@ class TestCassandraClaims(testtools.TestCase):
         mirror = mock.Mock()
         mirror.cancel.side_effect = lambda consumers: (
             self.store.release.assert_not_called())
-        self.patch(cassandra.placement_mirror, 'get_mirror', lambda: mirror)
+        self.patch(driver.placement_mirror, 'get_mirror', lambda: mirror)
         self.driver.cleanup('ctx', [str(mine)])
         # Its queued writes dropped before anything is released.
         mirror.cancel.assert_called_once_with([str(mine)])
@@ -266,7 +266,7 @@ class TestCassandraClaims(testtools.TestCase):
         self.placement.cleanup.assert_called_once_with('ctx', [str(mine)])
 
     def _claim_forced(self, claimed=True, placement_error=None):
-        self.patch(cassandra.cassandra_claim, 'claim',
+        self.patch(driver.node_claim, 'claim',
                    mock.Mock(return_value=claimed))
         self.patch(self.placement, 'claim_on_destination',
                    mock.Mock(side_effect=placement_error))
@@ -284,7 +284,7 @@ class TestCassandraClaims(testtools.TestCase):
         self._claim_forced()
         self.assertEqual(
             (NODE_B, uuid.UUID(self.instance.uuid), SMALL),
-            cassandra.cassandra_claim.claim.call_args[0][1:4])
+            driver.node_claim.claim.call_args[0][1:4])
         self.placement.claim_on_destination.assert_called_once_with(
             'ctx', self.instance, self.source, self.dest,
             source_allocations=self.allocs, consumer_generation=None)
@@ -307,24 +307,24 @@ class TestMySQLClaims(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.useFixture(config_fixture.Config(cassandra.CONF))
+        self.useFixture(config_fixture.Config(driver.CONF))
         self.store = mock.Mock(changes=None)
         self.store.all_usage.return_value = [usage(NODE_B, 4, 1)]
         self.patch(backends, '_PER_PROCESS', {})
-        on_store(self, cassandra.MySQLClaims,
+        on_store(self, driver.MySQLClaims,
                  lambda conf: base.Stores(None, self.store, None))
-        on_store(self, cassandra.CassandraClaims,
+        on_store(self, driver.CassandraClaims,
                  mock.Mock(side_effect=AssertionError('Cassandra used')))
-        self.patch(cassandra.report, 'report_client_singleton', mock.Mock())
-        self.driver = cassandra.MySQLClaims()
+        self.patch(driver.report, 'report_client_singleton', mock.Mock())
+        self.driver = driver.MySQLClaims()
         self.spec = request_spec()
 
     def test_claims_on_the_sql_store_with_its_ttl(self):
-        cassandra.CONF.set_override('claim_ttl', 42, 'mysql_store')
-        cassandra.CONF.set_override('placement_allocations', 'off',
-                                    'mysql_store')
+        driver.CONF.set_override('claim_ttl', 42, 'mysql_store')
+        driver.CONF.set_override('placement_allocations', 'off',
+                                 'mysql_store')
         claim = mock.Mock(return_value=True)
-        self.patch(cassandra.cassandra_claim, 'claim', claim)
+        self.patch(driver.node_claim, 'claim', claim)
         by_rp, _, _ = self.driver.get_candidates(None, self.spec, None)
         [alloc_req] = by_rp[str(NODE_B)]
         self.assertTrue(self.driver.claim(

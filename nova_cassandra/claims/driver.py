@@ -24,7 +24,7 @@ view (``nova_cassandra.scheduler.host_view``): at most ``max_candidates``
 nodes, at random among those whose usage plus live claims leaves room for
 the request, more if nova's filters leave none of them (see
 ``candidates``).  A claim is a compare-and-set on the chosen node on the
-generation the view holds (see ``cassandra_claim``), then, as
+generation the view holds (see ``node_claim``), then, as
 ``placement_allocations`` (``[cassandra]`` or ``[mysql_store]``) says, the
 same allocation in placement: before answering (``sync``) or by the
 process's background writer (``async``, see ``placement_mirror``).
@@ -48,7 +48,7 @@ from oslo_utils import excutils
 
 from nova_cassandra.claims import candidates
 from nova_cassandra.claims import capacity
-from nova_cassandra.claims import cassandra_claim
+from nova_cassandra.claims import node_claim
 from nova_cassandra.claims import placement_mirror
 from nova_cassandra.claims import placement_query
 from nova_cassandra.compute import host_record
@@ -143,7 +143,7 @@ class StoreClaims(claims.ClaimsDriver):
         placement_only = (len(alloc_req['allocations']) > 1
                           or len(resources) < len(requested))
         try:
-            claimed = cassandra_claim.claim(
+            claimed = node_claim.claim(
                 self._store(), uuid.UUID(node), uuid.UUID(instance_uuid),
                 resources, self._conf.claim_ttl,
                 host_view.get_view(self.backend))
@@ -185,7 +185,7 @@ class StoreClaims(claims.ClaimsDriver):
         placement are dropped first, so the delete is the last word.
         """
         placement_mirror.get_mirror().cancel(instance_uuids)
-        cassandra_claim.release_all(
+        node_claim.release_all(
             self._store(), host_view.get_view(self.backend).nodes(),
             {uuid.UUID(u) for u in instance_uuids})
         # Even when 'off': requests placement answered have allocations.
@@ -211,8 +211,8 @@ class StoreClaims(claims.ClaimsDriver):
                      if rc in host_record.RESOURCE_CLASSES}
         node, consumer = uuid.UUID(dest_node.uuid), uuid.UUID(instance.uuid)
         try:
-            claimed = cassandra_claim.claim(self._store(), node, consumer,
-                                            resources, self._conf.claim_ttl)
+            claimed = node_claim.claim(self._store(), node, consumer,
+                                       resources, self._conf.claim_ttl)
         except (exception.HostNotFound, self.backend.unavailable) as e:
             raise nova_exception.NoValidHost(
                 reason='cannot claim on node %s in the %s store: %s'
