@@ -218,23 +218,21 @@ class TestCassandraClaims(testtools.TestCase):
         self.assertFalse(self._claim())
         self.store.release.assert_called_once()
 
-    def test_placement_off_never_calls_placement(self):
-        driver.CONF.set_override('placement_allocations', 'off',
-                                 'cassandra')
-        self.patch(driver.node_claim, 'claim',
-                   mock.Mock(return_value=True))
+    def _store_claims_in_mode(self, mode):
+        """Store claims succeed; returns placement's ``claim_resources``."""
+        driver.CONF.set_override('placement_allocations', mode, 'cassandra')
+        self.patch(driver.node_claim, 'claim', mock.Mock(return_value=True))
         claim_resources = mock.Mock()
         self.patch(utils, 'claim_resources', claim_resources)
+        return claim_resources
+
+    def test_placement_off_never_calls_placement(self):
+        claim_resources = self._store_claims_in_mode('off')
         self.assertTrue(self._claim())
         claim_resources.assert_not_called()
 
     def test_async_hands_the_allocation_to_the_mirror(self):
-        driver.CONF.set_override('placement_allocations', 'async',
-                                 'cassandra')
-        self.patch(driver.node_claim, 'claim',
-                   mock.Mock(return_value=True))
-        claim_resources = mock.Mock()
-        self.patch(utils, 'claim_resources', claim_resources)
+        claim_resources = self._store_claims_in_mode('async')
         mirror = mock.Mock()
         self.patch(driver.placement_mirror, 'get_mirror', lambda: mirror)
         self.spec.project_id, self.spec.user_id = 'project', 'user'
