@@ -87,8 +87,7 @@ def scheduler(make_store, nodes, requests, seed, results, start):
         timed = TimedStore(store)
         begin = time.perf_counter()
         for node in order.sample(nodes, len(nodes)):
-            if node_claim.claim(timed, node, consumer, ONE_VCPU,
-                                CLAIM_TTL):
+            if node_claim.claim(timed, node, consumer, ONE_VCPU, CLAIM_TTL):
                 placed.append((str(consumer), str(node)))
                 break
         split['claim'].append(time.perf_counter() - begin)
