@@ -62,3 +62,14 @@ class CassandraIntegratedTestBase(integrated_helpers._IntegratedTestBase):
         """Wait until the computes' hook wrote what it was given."""
         self.assertTrue(publisher.for_backend(
             backends.CASSANDRA).wait_published(timeout))
+
+    def _start_compute(self, host, cell_name=None):
+        """Start a compute, as stock does, once its node is in the store.
+
+        Stock's compute node is in the database when the service has
+        started; the hook writes its row from a thread of its own, a moment
+        later, and a request scheduled before then cannot see the node.
+        """
+        compute = super()._start_compute(host, cell_name=cell_name)
+        self._published()
+        return compute
