@@ -55,6 +55,9 @@ REPLICATION = {'class': 'SimpleStrategy', 'replication_factor': '3'}
 ONE_VCPU = {'VCPU': 1, 'MEMORY_MB': 512}
 # Seconds a ring node is stopped in the stall test (issue 18 asks 30).
 PAUSE = 20
+# Seconds between two claims of a scheduler while a node is paused: 3 x 80
+# claims in 40 s, within the memory of the two nodes (2 x 128 claims).
+PACE = 0.5
 
 
 def _cassandra_sh(*args):
@@ -334,9 +337,13 @@ class TestRing(base.TestCase):
             timer.start()
             self.addCleanup(timer.cancel)
 
-        # 3 x 40 claims, one every 0.4 s: about 16 s before, during and
-        # after the pause; room for every one of them.
-        outcomes, _ = self._race('one-node-paused', 60, 40, 0.4, pause)
+        # Each scheduler claims every PACE s for twice PAUSE: paced, the
+        # run outlasts the pause even when no claim waits on the paused
+        # node (it may coordinate none of the two nodes' partitions);
+        # room for every claim.
+        requests = int(2 * PAUSE / PACE)
+        outcomes, _ = self._race('one-node-paused', 3 * requests // 2 + 1,
+                                 requests, PACE, pause)
         phases = {'before': [], 'paused': [], 'after': []}
         for _, node, _, started, seconds in outcomes:
             phase = ('before' if started < window['paused'] else
