@@ -113,7 +113,8 @@ class CassandraState:
 
         A truncated table's data files are dropped whole: no tombstone of
         the run before is left to read.  The computes create their rows
-        again at their next audit (``wait_for_nodes``' arguments).
+        again when they republish them (``fleet.REPUBLISH_INTERVAL``;
+        ``wait_for_nodes``' arguments).
         """
         self._truncate()
         self.wait_for_nodes(used, compute_hosts, timeout)

@@ -67,7 +67,8 @@ READY_TIMEOUT = 180
 DRAIN_TIMEOUT = 120
 # The writers' histogram of claim-to-written delays (``placement_mirror``).
 MIRROR_LAG = 'mirror_lag_ms'
-# Visibility is measured over one audit interval of the computes and this.
+# Visibility is measured over the time each node takes to be republished,
+# and this.
 VISIBILITY_MARGIN = 5
 
 
@@ -251,8 +252,9 @@ class Experiment:
         return passes
 
     def _visibility(self, setup, hosts, state):
-        """Change-to-read delays of one audit round of every node."""
-        seconds = fleet_mod.AUDIT_INTERVAL + VISIBILITY_MARGIN
+        """Change-to-read delays of one republishing of every node."""
+        seconds = (fleet_mod.REPUBLISH_INTERVAL + fleet_mod.AUDIT_INTERVAL
+                   + VISIBILITY_MARGIN)
         self.progress('%s, %d hosts: measuring host state visibility for '
                       '%d s' % (setup.name, hosts, seconds))
         delays, read_seconds = state.visibility(seconds)

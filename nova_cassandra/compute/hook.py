@@ -23,16 +23,25 @@ periodic audit and start-up), inside its lock, so nodes are published in
 the order their state changed.  The hook only builds the node's record and
 hands it to the process's publisher (see ``publisher``), which writes it
 from a thread of its own: nothing under the lock waits on the store.
+
+Most periodic audits change nothing: a record with the same content as the
+node's last one, folding no claim, is published again only after
+``host_state_republish_interval`` (as nova saves a compute node only when it
+changed), so an idle fleet costs the store and the schedulers' host views
+next to nothing.
 """
 
+import time
 import uuid
 
 from oslo_log import log as logging
 
 from nova_cassandra.compute import host_record
 from nova_cassandra.compute import publisher
+from nova_cassandra import conf as nc_conf
 from nova_cassandra.store import backends
 
+CONF = nc_conf.CONF
 LOG = logging.getLogger(__name__)
 
 # A move claim given up (confirmed on the source, reverted on the
@@ -56,6 +65,9 @@ class HostStateHook:
 
     def __init__(self):
         self._publisher = publisher.for_backend(self.backend)
+        # node UUID -> (content, time.monotonic()) of its last record
+        # published.  The tracker calls hooks under its lock: one at a time.
+        self._last_published = {}
 
     def changed(self, context, compute_node, change, instance=None,
                 migration=None, instance_uuids=frozenset(), migrations=()):
@@ -66,12 +78,21 @@ class HostStateHook:
                 and not host_record.same_node(migration) else ())
         record = host_record.build(compute_node, instance_uuids, migrations,
                                    left=left)
-        LOG.debug('Publishing host state of node %s after %s',
-                  compute_node.hypervisor_hostname, change)
         fold = []
         if instance is not None and change in FOLDS_CLAIM:
             fold = [uuid.UUID(instance.uuid)]
+        content = host_record.content(record)
+        last = self._last_published.get(record.node_uuid)
+        interval = CONF[self.backend.group].host_state_republish_interval
+        if (not fold and last is not None and last[0] == content
+                and time.monotonic() - last[1] < interval):
+            LOG.debug('Host state of node %s unchanged after %s',
+                      compute_node.hypervisor_hostname, change)
+            return
+        LOG.debug('Publishing host state of node %s after %s',
+                  compute_node.hypervisor_hostname, change)
         self._publisher.publish(record, fold=fold)
+        self._last_published[record.node_uuid] = (content, time.monotonic())
 
 
 CassandraHostStateHook = backends.bind(HostStateHook, backends.CASSANDRA)

@@ -21,6 +21,7 @@ The row carries two views of the node:
   the scheduler rebuilds the ``HostState`` stock filters and weighers read.
 """
 
+import dataclasses
 import time
 import uuid
 
@@ -76,6 +77,13 @@ def same_node(migration):
     return (migration is not None
             and migration.source_compute == migration.dest_compute
             and migration.source_node == migration.dest_node)
+
+
+def content(record):
+    """``record`` without when it was built: equal for equal node states."""
+    state = {key: value for key, value in record.state.items()
+             if key != 'changed_at'}
+    return dataclasses.replace(record, state=state)
 
 
 def from_compute_node(compute_node, instances):

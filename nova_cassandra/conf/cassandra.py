@@ -155,8 +155,22 @@ stays unseen.
 """),
 ]
 
+compute_opts = [
+    cfg.IntOpt('host_state_republish_interval',
+        default=600,
+        min=0,
+        help="""
+Seconds after which nova-compute writes a node's host state to the store
+again although it did not change. Every change is written at once; an
+unchanged state found by the periodic resource audit is not, as nova saves
+a compute node only when it changed. Writing it again now and then brings
+back a node row lost from the store (a restored backup, a row deleted by
+hand) without waiting for a change. 0 writes it at every audit.
+"""),
+]
+
 ALL_OPTS = (connection_opts + schema_opts + consistency_opts + claim_opts
-            + scheduler_opts)
+            + scheduler_opts + compute_opts)
 
 
 def register_opts(conf):

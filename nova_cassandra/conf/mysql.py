@@ -59,9 +59,9 @@ synced with another number.
         help='Connections a process may open beyond max_pool_size.'),
 ]
 
-# claim_ttl and placement_allocations mean the same for both back-ends.
+# The claim, scheduler and compute options mean the same for both stores.
 ALL_OPTS = (store_opts + cassandra.claim_opts
-            + cassandra.scheduler_opts)
+            + cassandra.scheduler_opts + cassandra.compute_opts)
 
 
 def register_opts(conf):

@@ -39,8 +39,8 @@ class Backend:
     name: str
     # The store's name in the names of the classes bound to it.
     title: str
-    # Option group holding the store's connection, claim_ttl,
-    # placement_allocations and host view options.
+    # Option group holding the store's connection, claim, host view and
+    # host state options.
     group: str
     # What a store call raises when the store cannot answer right now.
     unavailable: tuple

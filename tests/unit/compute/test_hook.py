@@ -27,9 +27,9 @@ class TestChanged(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.useFixture(config_fixture.Config(host_record.CONF)).config(
-            reserved_host_memory_mb=0, reserved_host_cpus=0,
-            reserved_host_disk_mb=0)
+        self.conf = self.useFixture(config_fixture.Config(host_record.CONF))
+        self.conf.config(reserved_host_memory_mb=0, reserved_host_cpus=0,
+                         reserved_host_disk_mb=0)
         self.publisher = mock.Mock()
         self.useFixture(fixtures.MonkeyPatch(
             'nova_cassandra.compute.publisher.for_backend',
@@ -65,6 +65,44 @@ class TestChanged(testtools.TestCase):
         self.assertEqual(
             ([built], [uuid.UUID(built)]),
             self._published('instance_claim', built, None, [built]))
+        self.node.vcpus_used += 1
         self.assertEqual(
             ([built], []),
             self._published('update_usage', built, None, [built]))
+
+    def _audit(self):
+        self.publisher.reset_mock()
+        self.hook.changed(mock.sentinel.ctx, self.node,
+                          'update_available_resource')
+        return self.publisher.publish.call_count
+
+    def test_an_unchanged_node_is_not_published_again(self):
+        self.assertEqual(1, self._audit())
+        self.assertEqual(0, self._audit())
+        self.node.memory_mb_used += 512
+        self.assertEqual(1, self._audit())
+        self.assertEqual(0, self._audit())
+
+    def test_an_unchanged_node_folding_a_claim_is_published(self):
+        built = str(uuid.uuid4())
+        self.assertEqual(([built], []),
+                         self._published('update_usage', built, None,
+                                         [built]))
+        self.assertEqual(([built], [uuid.UUID(built)]),
+                         self._published('instance_claim', built, None,
+                                         [built]))
+
+    def test_an_unchanged_node_is_published_again_after_the_interval(self):
+        self.conf.config(host_state_republish_interval=60,
+                         group='cassandra')
+        clock = self.useFixture(fixtures.MockPatch(
+            'time.monotonic', return_value=1000.0)).mock
+        self.assertEqual(1, self._audit())
+        clock.return_value += 59
+        self.assertEqual(0, self._audit())
+        clock.return_value += 1
+        self.assertEqual(1, self._audit())
+
+    def test_interval_zero_publishes_every_audit(self):
+        self.conf.config(host_state_republish_interval=0, group='cassandra')
+        self.assertEqual([1, 1], [self._audit(), self._audit()])

@@ -108,3 +108,15 @@ class TestBuild(testtools.TestCase):
             topology.cells[0].cpuset,
             objects.NUMATopology.obj_from_db_obj(
                 restored.numa_topology).cells[0].cpuset)
+
+    def test_content_is_the_record_but_when_it_was_built(self):
+        node = compute_node()
+        first, again = (host_record.build(node, (), ()) for _ in range(2))
+        again.state['changed_at'] = first.state['changed_at'] + 60
+        self.assertNotEqual(first, again)
+        self.assertEqual(host_record.content(first),
+                         host_record.content(again))
+        node.vcpus_used += 1
+        self.assertNotEqual(
+            host_record.content(first),
+            host_record.content(host_record.build(node, (), ())))
