@@ -26,7 +26,9 @@ test's own on the stack's store, then::
 ``mysql``; ``stock`` runs the same tests on stock nova, for comparison.
 With the plugin on, tests named in ``expected-failures.txt`` beside this
 file must fail (a pass is reported as an unexpected success, so the list
-cannot go stale); each line there gives the reason.
+cannot go stale); each line there gives the reason.  A compute, once
+started, is given to the test when its host row is written, as stock's
+compute node is in the database once the service has started.
 """
 
 import functools
@@ -36,6 +38,7 @@ from nova import test as nova_test
 import testtools
 
 from nova_cassandra.compute import publisher
+from nova_cassandra.store import backends
 from tests.functional import base
 
 MODULES = (
@@ -52,6 +55,8 @@ MODULES = (
 )
 
 STORE = os.environ.get('NC_NOVA_FUNCTIONAL_STORE', 'cassandra')
+# Seconds a started compute's first host row may take to be written.
+PUBLISH_TIMEOUT = 10
 EXPECTED_FAILURES = os.path.join(os.path.dirname(__file__),
                                  'expected-failures.txt')
 
@@ -103,7 +108,15 @@ def _start_service_with_plugin(start_service):
         if not getattr(self, '_nova_cassandra_on', False):
             self._nova_cassandra_on = True
             switch_on(self)
-        return start_service(self, *args, **kwargs)
+        service = start_service(self, *args, **kwargs)
+        if getattr(service, 'binary', None) == 'nova-compute':
+            # The hook writes from a thread of its own (see publisher).
+            self.assertTrue(
+                publisher.for_backend(backends.BY_NAME[STORE]).wait_published(
+                    PUBLISH_TIMEOUT),
+                'compute %s wrote no host row in %d s'
+                % (service.host, PUBLISH_TIMEOUT))
+        return service
     return wrapper
 
 
