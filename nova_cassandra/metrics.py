@@ -104,10 +104,13 @@ def snapshot_path(directory, pid):
 def write_snapshot(directory):
     """Write this process's counts to its file in ``directory``."""
     path = snapshot_path(directory, os.getpid())
-    with open(path + '.new', 'w') as f:
+    # A file per writing thread: the periodic writer and the one at exit
+    # may write at once, and the last complete file wins.
+    new = '%s.%d.new' % (path, threading.get_ident())
+    with open(new, 'w') as f:
         json.dump({'pid': os.getpid(), 'written_at': time.time(),
                    'counts': snapshot()}, f)
-    os.replace(path + '.new', path)
+    os.replace(new, path)
 
 
 def _start_writer():
