@@ -102,22 +102,17 @@ class CassandraState:
                     'heartbeat' % (len(missing), len(silent)))
             time.sleep(2)
 
-    def _truncate(self):
+    def empty(self):
+        """Empty every table but the schema's.
+
+        A truncated table's data files are dropped whole: no tombstone of
+        the run before is left to read.  The computes create their rows
+        again when they republish them (``fleet.Fleet.republish``).
+        """
         tables = self._session.cluster.metadata.keyspaces[KEYSPACE].tables
         for table in sorted(set(tables) - SCHEMA_TABLES):
             self._session.execute('TRUNCATE %s.%s' % (KEYSPACE, table),
                                   execution_profile=session_mod.WRITE)
-
-    def reset(self, used, compute_hosts, timeout):
-        """Empty every table but the schema's; wait for the computes.
-
-        A truncated table's data files are dropped whole: no tombstone of
-        the run before is left to read.  The computes create their rows
-        again when they republish them (``fleet.REPUBLISH_INTERVAL``;
-        ``wait_for_nodes``' arguments).
-        """
-        self._truncate()
-        self.wait_for_nodes(used, compute_hosts, timeout)
 
     def claimed(self, consumers):
         """The consumers among ``consumers`` that hold a claim."""

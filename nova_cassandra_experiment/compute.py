@@ -23,7 +23,9 @@ fleet driver never reshapes; each audit of each node would otherwise read
 every consumer's allocations from placement one by one and look each
 consumer up through the conductor: at 100 hosts, on two shared cores,
 that kept placement's two workers busy during the runs, whatever the
-set-up.
+set-up.  When the fleet rewrites its ``republish_file``, the next audit of
+each node publishes it to the plugin's store, changed or not
+(``HostStateHook.republish_all``).
 """
 
 import sys
@@ -54,6 +56,26 @@ def _audit_with_fill():
     tracker._update_usage_from_instances = usage_with_fill
 
 
+def _audit_republishing_on_request():
+    from nova.compute import resource_tracker
+
+    from nova_cassandra_experiment import fake_driver
+
+    tracker = resource_tracker.ResourceTracker
+    audit = tracker.update_available_resource
+
+    def audit_republishing(self, context, nodename, startup=False):
+        request = fake_driver.republish_request()
+        if request != getattr(self, '_republish_request', None):
+            self._republish_request = request
+            for hook in self.hooks:
+                republish_all = getattr(hook.obj, 'republish_all', None)
+                if republish_all is not None:
+                    republish_all()
+        return audit(self, context, nodename, startup=startup)
+    tracker.update_available_resource = audit_republishing
+
+
 def main():
     # nova.cmd.compute picks nova's concurrency mode as it is imported: it
     # goes before anything else of nova's.
@@ -63,6 +85,7 @@ def main():
 
     _audit_without_allocation_reads()
     _audit_with_fill()
+    _audit_republishing_on_request()
     sys.modules['nova.virt.' + fake_driver.ALIAS] = fake_driver
     compute.main()
 

@@ -63,6 +63,9 @@ fleet_opts = [
                help='JSON file of ``{node uuid: {resource class: amount}}``'
                     ' each audit counts as used on top of instances; '
                     'read when it changes, absent means none.'),
+    cfg.StrOpt('republish_file',
+               help='File the fleet rewrites to have every node published '
+                    'to the store at its next audit, changed or not.'),
 ]
 
 CONF = cfg.CONF
@@ -87,6 +90,21 @@ def fill_of(node_uuid):
         with open(path) as f:
             _FILL[:] = mtime, json.load(f)
     return _FILL[1].get(node_uuid, {})
+
+
+def republish_request():
+    """What ``republish_file`` holds, or None if nothing.
+
+    Each new content asks for every node to be published at its next audit.
+    """
+    path = CONF.experiment_fleet.republish_file
+    if not path:
+        return None
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
 
 
 def add_fill(compute_node):

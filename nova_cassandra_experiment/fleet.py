@@ -50,13 +50,11 @@ SYNC_INTERVAL = 10
 # Every set-up's computes run their resource audit this often, from the
 # start (nova delays periodic tasks by up to 60 s otherwise).  Stock's audit
 # saves a compute node when it changed, a plugin's publishes it to its store
-# when it changed: the same work on the same clock for all.
+# when it changed: the same work on the same clock for all.  A plugin's
+# computes publish an unchanged node again after
+# ``host_state_republish_interval`` (600 s, as deployed), or at the next
+# audit once the fleet asks them to (``Fleet.republish``).
 AUDIT_INTERVAL = 20
-# A plugin's computes also publish an unchanged node at every third audit
-# (``host_state_republish_interval``; 600 s by default): a reset's
-# truncated rows come back within a minute, and a visibility window of
-# three audits sees every node once.
-REPUBLISH_INTERVAL = 50
 COMPUTE_CONF = {'DEFAULT': {
     'compute_driver': fake_driver.ALIAS + '.FleetDriver',
     'update_resources_interval': AUDIT_INTERVAL,
@@ -115,6 +113,7 @@ class Fleet(processes.ProcessGroup):
         self.placement = placement
         self.fleet_id = uuid.uuid4().hex
         self.fill_path = os.path.join(run_dir, 'fill.json')
+        self.republish_path = os.path.join(run_dir, 'republish')
         self.providers = {}
 
     @property
@@ -142,7 +141,9 @@ class Fleet(processes.ProcessGroup):
                                        'fleet_id': self.fleet_id,
                                        'first_node': first,
                                        'node_count': count,
-                                       'fill_file': self.fill_path}},
+                                       'fill_file': self.fill_path,
+                                       'republish_file': (
+                                           self.republish_path)}},
                     self.compute_conf),
                 self.run_dir))
         self.wait_for('%d resource providers in placement' % self.hosts,
@@ -195,6 +196,16 @@ class Fleet(processes.ProcessGroup):
                 nova_context.get_admin_context())}
         return all(counted.get(rp_uuid) == checker.nonzero(used)
                    for rp_uuid, used in filled.items())
+
+    def republish(self):
+        """Have every node published to the store at its next audit.
+
+        The plugin's computes publish only what changed; a store emptied
+        between two runs gets every row back within one audit interval.
+        """
+        with open(self.republish_path + '.new', 'w') as f:
+            f.write(uuid.uuid4().hex)
+        os.replace(self.republish_path + '.new', self.republish_path)
 
     def capacity(self):
         """Total capacity of the fleet per resource class."""

@@ -113,7 +113,8 @@ class MySQLState(cassandra_state.CassandraState):
         self._hosts = hosts.HostStore(self._database)
         self._claims = claims.ClaimStore(self._database)
 
-    def _truncate(self):
+    def empty(self):
+        """Empty every table but the schema's."""
         with self._database.writer() as connection:
             tables = sa.inspect(connection).get_table_names()
             for table in sorted(set(tables) - SCHEMA_TABLES):

@@ -26,7 +26,6 @@ from oslo_config import cfg
 from nova_cassandra.conf import cassandra as cassandra_conf
 from nova_cassandra.store import backends
 from nova_cassandra_experiment import cassandra_state
-from nova_cassandra_experiment import fleet
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,10 +94,8 @@ def _plugin(name, backend, store_conf, placement_allocations,
             'compute': {'resource_tracker_hooks': backend},
             'filter_scheduler': {'track_instance_changes': False},
             # The audits (``fleet.AUDIT_INTERVAL``, as for every set-up)
-            # publish what changed, and every node now and then: what
-            # visibility measures.
-            group: dict(store_conf, host_state_republish_interval=(
-                fleet.REPUBLISH_INTERVAL)),
+            # publish what changed, and every node when the fleet asks.
+            group: dict(store_conf),
             # Each report to the service group is the compute's heartbeat
             # in the store.
             'DEFAULT': {'servicegroup_report_hooks': backend}},

@@ -207,7 +207,7 @@ class Experiment:
                 self.progress('  ' + _one_line(record))
                 runs.append(record)
             if state:
-                visibility = self._visibility(setup, hosts, state)
+                visibility = self._visibility(setup, fleet, state)
                 for record in runs:
                     record['visibility'] = visibility
             return runs
@@ -251,12 +251,12 @@ class Experiment:
             passes.append(record)
         return passes
 
-    def _visibility(self, setup, hosts, state):
+    def _visibility(self, setup, fleet, state):
         """Change-to-read delays of one republishing of every node."""
-        seconds = (fleet_mod.REPUBLISH_INTERVAL + fleet_mod.AUDIT_INTERVAL
-                   + VISIBILITY_MARGIN)
+        seconds = fleet_mod.AUDIT_INTERVAL + VISIBILITY_MARGIN
         self.progress('%s, %d hosts: measuring host state visibility for '
-                      '%d s' % (setup.name, hosts, seconds))
+                      '%d s' % (setup.name, fleet.hosts, seconds))
+        fleet.republish()
         delays, read_seconds = state.visibility(seconds)
         return dict(stats.Latencies(delays).summary(),
                     read_ms=round(1000 * read_seconds, 2))
@@ -285,7 +285,10 @@ class Experiment:
         if state:
             self.progress('  emptying the store; the computes re-publish '
                           'their %d nodes' % fleet.hosts)
-            state.reset(filled, fleet.compute_hosts, 120 + fleet.hosts)
+            state.empty()
+            fleet.republish()
+            state.wait_for_nodes(filled, fleet.compute_hosts,
+                                 120 + fleet.hosts)
 
     def _run_once(self, setup, fleet, k, run_dir, state, placement_pids):
         schedulers = schedulers_mod.Schedulers(

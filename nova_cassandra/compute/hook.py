@@ -94,6 +94,14 @@ class HostStateHook:
         self._publisher.publish(record, fold=fold)
         self._last_published[record.node_uuid] = (content, time.monotonic())
 
+    def republish_all(self):
+        """Publish every node at its next change or audit, changed or not.
+
+        For a store that lost rows (restored, emptied) and should get them
+        back before ``host_state_republish_interval`` has passed.
+        """
+        self._last_published.clear()
+
 
 CassandraHostStateHook = backends.bind(HostStateHook, backends.CASSANDRA)
 MySQLHostStateHook = backends.bind(HostStateHook, backends.MYSQL)

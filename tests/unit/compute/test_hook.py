@@ -106,3 +106,8 @@ class TestChanged(testtools.TestCase):
     def test_interval_zero_publishes_every_audit(self):
         self.conf.config(host_state_republish_interval=0, group='cassandra')
         self.assertEqual([1, 1], [self._audit(), self._audit()])
+
+    def test_republish_all_publishes_every_node_at_its_next_audit(self):
+        self.assertEqual([1, 0], [self._audit(), self._audit()])
+        self.hook.republish_all()
+        self.assertEqual([1, 0], [self._audit(), self._audit()])
