@@ -26,9 +26,8 @@ the request, more if nova's filters leave none of them (see
 ``candidates``).  A claim is a compare-and-set on the chosen node on the
 generation the view holds (see ``node_claim``), then, as
 ``placement_allocations`` (``[cassandra]`` or ``[mysql_store]``) says, the
-same allocation in placement: before answering (``sync``, in one call for
-a server's first allocation) or by the process's background writer
-(``async``, see ``placement_mirror``).
+same allocation in placement: before answering (``sync``) or by the
+process's background writer (``async``, see ``placement_mirror``).
 
 Host rows carry VCPU, MEMORY_MB and DISK_GB of the compute node itself; the
 query placement would run is applied to them with nova's aggregates (see
@@ -40,14 +39,12 @@ compare-and-set in the store, the whole allocation in placement.
 
 import uuid
 
-from keystoneauth1 import exceptions as ks_exc
 from nova import exception as nova_exception
 from nova.scheduler import claims
 from nova.scheduler.client import report
 from nova.scheduler import utils
 from oslo_log import log as logging
 from oslo_utils import excutils
-from oslo_utils import versionutils
 
 from nova_cassandra.claims import candidates
 from nova_cassandra.claims import capacity
@@ -164,49 +161,21 @@ class StoreClaims(claims.ClaimsDriver):
             return False
         mode = self._conf.placement_allocations
         if mode == 'sync' or placement_only:
-            if not self._claim_in_placement(
+            if not self._placement.claim(
                     context, node, spec_obj, instance_uuid, alloc_req,
-                    allocation_request_version):
+                    allocation_request_version=allocation_request_version):
                 self._store().release(uuid.UUID(node),
                                       uuid.UUID(instance_uuid))
                 return False
         elif mode == 'async':
-            placement_mirror.get_mirror().submit(
-                _write(context, spec_obj, instance_uuid, alloc_req))
+            # The user as nova's utils.claim_resources picks it.
+            user_id = spec_obj.user_id if 'user_id' in spec_obj else None
+            placement_mirror.get_mirror().submit(placement_mirror.Write(
+                instance_uuid,
+                {rp: {'resources': dict(alloc['resources'])}
+                 for rp, alloc in alloc_req['allocations'].items()},
+                spec_obj.project_id, user_id or context.user_id))
         return True
-
-    def _claim_in_placement(self, context, node, spec_obj, instance_uuid,
-                            alloc_req, allocation_request_version):
-        """Write the allocation to placement now; False if it refuses.
-
-        A server's first allocation is written in one call, as nova writes
-        a new consumer.  A move (its request spec names the host it leaves)
-        and anything placement refuses that way (a consumer it knows, a
-        provider changed meanwhile, no room) go through nova's own claim,
-        which reads the consumer first, as stock nova does for every claim.
-        """
-        moving = 'ignore_hosts' in spec_obj and spec_obj.ignore_hosts
-        if not moving and _at_least(
-                allocation_request_version,
-                report.CONSUMER_GENERATION_VERSION):
-            payload = dict(alloc_req, project_id=spec_obj.project_id,
-                           user_id=_user_id(context, spec_obj),
-                           consumer_generation=None)
-            try:
-                response = self._placement.placement_client.put(
-                    '/allocations/%s' % instance_uuid, payload,
-                    version=allocation_request_version,
-                    global_request_id=context.global_id)
-            except ks_exc.ClientException as e:
-                LOG.error('Cannot write the allocation of %s on node %s to '
-                          'placement, trying another host: %s',
-                          instance_uuid, node, e)
-                return False
-            if response.status_code == 204:
-                return True
-        return self._placement.claim(
-            context, node, spec_obj, instance_uuid, alloc_req,
-            allocation_request_version=allocation_request_version)
 
     def cleanup(self, context, instance_uuids):
         """Release the claims of ``instance_uuids`` (and their allocations).
@@ -260,28 +229,6 @@ class StoreClaims(claims.ClaimsDriver):
         except Exception:
             with excutils.save_and_reraise_exception():
                 self._store().release(node, consumer)
-
-
-def _write(context, spec_obj, instance_uuid, alloc_req):
-    """The claim as the placement mirror writes it."""
-    return placement_mirror.Write(
-        instance_uuid,
-        {rp: {'resources': dict(alloc['resources'])}
-         for rp, alloc in alloc_req['allocations'].items()},
-        spec_obj.project_id, _user_id(context, spec_obj))
-
-
-def _user_id(context, spec_obj):
-    """The allocation's user, as nova's ``utils.claim_resources`` picks it."""
-    if 'user_id' in spec_obj and spec_obj.user_id:
-        return spec_obj.user_id
-    return context.user_id
-
-
-def _at_least(version, minimum):
-    return version is not None and (
-        versionutils.convert_version_to_tuple(version)
-        >= versionutils.convert_version_to_tuple(minimum))
 
 
 CassandraClaims = backends.bind(StoreClaims, backends.CASSANDRA)

@@ -14,7 +14,6 @@ import dataclasses
 from unittest import mock
 import uuid
 
-from keystoneauth1 import exceptions as ks_exc
 from nova import exception as nova_exception
 from nova import objects
 from nova.scheduler import utils
@@ -78,7 +77,7 @@ class TestCassandraClaims(testtools.TestCase):
         self.placement = self.driver._placement
         for name in ('get_candidates', 'cleanup'):
             self.patch(self.placement, name, mock.Mock())
-        self.spec = request_spec(project_id='project', user_id='user')
+        self.spec = request_spec()
 
     def test_candidates_are_the_nodes_with_room(self):
         by_rp, summaries, version = self.driver.get_candidates(
@@ -219,64 +218,6 @@ class TestCassandraClaims(testtools.TestCase):
         self.assertFalse(self._claim())
         self.store.release.assert_called_once()
 
-    def _claim_sync(self, response=None, error=None, **spec_fields):
-        """A sync claim; placement answers the claims driver's PUT so."""
-        self.patch(driver.node_claim, 'claim', mock.Mock(return_value=True))
-        self.claim_resources = mock.Mock(return_value=True)
-        self.patch(utils, 'claim_resources', self.claim_resources)
-        self.put = self.placement.placement_client.put
-        self.put.return_value = response
-        self.put.side_effect = error
-        for field, value in spec_fields.items():
-            setattr(self.spec, field, value)
-        self.consumer = str(uuid.uuid4())
-        alloc_req = {'allocations': {str(NODE_B): {'resources': SMALL}},
-                     'mappings': {'': [str(NODE_B)]}}
-        return self.driver.claim(
-            mock.Mock(global_id='req-1'), str(NODE_B), self.spec,
-            self.consumer, alloc_req, allocation_request_version='1.36')
-
-    def test_a_new_consumer_is_written_without_reading_it_first(self):
-        self.assertTrue(self._claim_sync(mock.Mock(status_code=204)))
-        self.put.assert_called_once_with(
-            '/allocations/%s' % self.consumer,
-            {'allocations': {str(NODE_B): {'resources': SMALL}},
-             'mappings': {'': [str(NODE_B)]},
-             'project_id': 'project', 'user_id': 'user',
-             'consumer_generation': None},
-            version='1.36', global_request_id='req-1')
-        self.claim_resources.assert_not_called()
-
-    def test_a_consumer_placement_knows_is_claimed_as_nova_does(self):
-        self.assertTrue(self._claim_sync(mock.Mock(status_code=409)))
-        self.claim_resources.assert_called_once_with(
-            mock.ANY, self.placement.placement_client, self.spec,
-            self.consumer, mock.ANY, allocation_request_version='1.36')
-        self.store.release.assert_not_called()
-
-    def test_a_move_is_claimed_as_nova_does(self):
-        # An evacuation's consumer holds its source host.
-        self.assertTrue(self._claim_sync(ignore_hosts=['source']))
-        self.put.assert_not_called()
-        self.claim_resources.assert_called_once()
-
-    def test_placement_unreachable_releases_the_store_claim(self):
-        self.assertFalse(self._claim_sync(
-            error=ks_exc.ConnectFailure('down')))
-        self.claim_resources.assert_not_called()
-        self.store.release.assert_called_once_with(
-            NODE_B, uuid.UUID(self.consumer))
-
-    def test_an_old_microversion_claims_as_nova_does(self):
-        self.patch(driver.node_claim, 'claim', mock.Mock(return_value=True))
-        self.patch(utils, 'claim_resources', mock.Mock(return_value=True))
-        alloc_req = {'allocations': {str(NODE_B): {'resources': SMALL}}}
-        self.assertTrue(self.driver.claim(
-            None, str(NODE_B), self.spec, str(uuid.uuid4()), alloc_req,
-            allocation_request_version='1.10'))
-        self.placement.placement_client.put.assert_not_called()
-        utils.claim_resources.assert_called_once()
-
     def _store_claims_in_mode(self, mode):
         """Store claims succeed; returns placement's ``claim_resources``."""
         driver.CONF.set_override('placement_allocations', mode, 'cassandra')
@@ -294,6 +235,7 @@ class TestCassandraClaims(testtools.TestCase):
         claim_resources = self._store_claims_in_mode('async')
         mirror = mock.Mock()
         self.patch(driver.placement_mirror, 'get_mirror', lambda: mirror)
+        self.spec.project_id, self.spec.user_id = 'project', 'user'
         self.assertTrue(self._claim())
         claim_resources.assert_not_called()
         (write,), _ = mirror.submit.call_args
