@@ -97,6 +97,13 @@ def fill_chunks(inventories, share):
             for i in range(count)]
 
 
+def _replace(path, text):
+    """Write ``path`` whole: its readers never see a partial file."""
+    with open(path + '.new', 'w') as f:
+        f.write(text)
+    os.replace(path + '.new', path)
+
+
 class Fleet(processes.ProcessGroup):
 
     def __init__(self, hosts, nodes_per_compute, config_files, compute_conf,
@@ -180,9 +187,7 @@ class Fleet(processes.ProcessGroup):
                                         FILL_PROJECT, FILL_PROJECT)
                 used.update(resources)
             filled[rp_uuid] = dict(used)
-        with open(self.fill_path + '.new', 'w') as f:
-            json.dump(filled, f)
-        os.replace(self.fill_path + '.new', self.fill_path)
+        _replace(self.fill_path, json.dumps(filled))
         self.wait_for('the pre-fill counted by %d compute nodes'
                       % self.hosts, lambda: self._counted(filled), timeout,
                       interval=2)
@@ -203,9 +208,7 @@ class Fleet(processes.ProcessGroup):
         The plugin's computes publish only what changed; a store emptied
         between two runs gets every row back within one audit interval.
         """
-        with open(self.republish_path + '.new', 'w') as f:
-            f.write(uuid.uuid4().hex)
-        os.replace(self.republish_path + '.new', self.republish_path)
+        _replace(self.republish_path, uuid.uuid4().hex)
 
     def capacity(self):
         """Total capacity of the fleet per resource class."""
