@@ -26,8 +26,9 @@ the request, more if nova's filters leave none of them (see
 ``candidates``).  A claim is a compare-and-set on the chosen node on the
 generation the view holds (see ``node_claim``), then, as
 ``placement_allocations`` (``[cassandra]`` or ``[mysql_store]``) says, the
-same allocation in placement: before answering (``sync``) or by the
-process's background writer (``async``, see ``placement_mirror``).
+same allocation in placement: before answering (``sync``, a server's first
+allocation in one call, see ``new_consumer``) or by the process's
+background writer (``async``, see ``placement_mirror``).
 
 Host rows carry VCPU, MEMORY_MB and DISK_GB of the compute node itself; the
 query placement would run is applied to them with nova's aggregates (see
@@ -48,6 +49,7 @@ from oslo_utils import excutils
 
 from nova_cassandra.claims import candidates
 from nova_cassandra.claims import capacity
+from nova_cassandra.claims import new_consumer
 from nova_cassandra.claims import node_claim
 from nova_cassandra.claims import placement_mirror
 from nova_cassandra.claims import placement_query
@@ -161,9 +163,9 @@ class StoreClaims(claims.ClaimsDriver):
             return False
         mode = self._conf.placement_allocations
         if mode == 'sync' or placement_only:
-            if not self._placement.claim(
-                    context, node, spec_obj, instance_uuid, alloc_req,
-                    allocation_request_version=allocation_request_version):
+            if not self._claim_in_placement(
+                    context, spec_obj, instance_uuid, alloc_req,
+                    allocation_request_version):
                 self._store().release(uuid.UUID(node),
                                       uuid.UUID(instance_uuid))
                 return False
@@ -176,6 +178,20 @@ class StoreClaims(claims.ClaimsDriver):
                  for rp, alloc in alloc_req['allocations'].items()},
                 spec_obj.project_id, user_id or context.user_id))
         return True
+
+    def _claim_in_placement(self, context, spec_obj, instance_uuid,
+                            alloc_req, allocation_request_version):
+        """nova's claim in placement, in one call for a new consumer.
+
+        A move's consumer holds the host it leaves (its request spec says
+        which), so its claim is nova's own, which reads the consumer first.
+        """
+        client = self._placement.placement_client
+        if not ('ignore_hosts' in spec_obj and spec_obj.ignore_hosts):
+            client = new_consumer.NewConsumerClient(client)
+        return utils.claim_resources(
+            context, client, spec_obj, instance_uuid, alloc_req,
+            allocation_request_version=allocation_request_version)
 
     def cleanup(self, context, instance_uuids):
         """Release the claims of ``instance_uuids`` (and their allocations).

@@ -218,6 +218,27 @@ class TestCassandraClaims(testtools.TestCase):
         self.assertFalse(self._claim())
         self.store.release.assert_called_once()
 
+    def _claimed_with(self, **spec_fields):
+        """The report client a sync claim hands nova's claim_resources."""
+        self.patch(driver.node_claim, 'claim', mock.Mock(return_value=True))
+        self.patch(utils, 'claim_resources', mock.Mock(return_value=True))
+        for field, value in spec_fields.items():
+            setattr(self.spec, field, value)
+        self.assertTrue(self._claim())
+        (_context, client, spec, *_), _ = utils.claim_resources.call_args
+        self.assertIs(self.spec, spec)
+        return client
+
+    def test_a_new_server_is_claimed_for_a_new_consumer(self):
+        client = self._claimed_with()
+        self.assertIsInstance(client, driver.new_consumer.NewConsumerClient)
+        self.assertIs(self.placement.placement_client, client._client)
+
+    def test_a_move_is_claimed_as_nova_does(self):
+        # An evacuation's consumer holds the host it leaves.
+        client = self._claimed_with(ignore_hosts=['source'])
+        self.assertIs(self.placement.placement_client, client)
+
     def _store_claims_in_mode(self, mode):
         """Store claims succeed; returns placement's ``claim_resources``."""
         driver.CONF.set_override('placement_allocations', mode, 'cassandra')
