@@ -25,6 +25,8 @@ a false NoValidHost found this way is certain.
 
 import collections
 
+from nova_cassandra_experiment import placement as placement_mod
+
 Violation = collections.namedtuple('Violation',
                                    'rp_uuid resource_class used capacity')
 
@@ -135,5 +137,5 @@ def judge(placement, rp_uuids, placed, refused, store_allocations=None):
 
 def read(placement, rp_uuids):
     """``(inventories, allocations)`` of the providers, from placement."""
-    return ({rp: placement.inventories(rp) for rp in rp_uuids},
-            {rp: placement.allocations(rp) for rp in rp_uuids})
+    return (placement_mod.each(placement.inventories, rp_uuids),
+            placement_mod.each(placement.allocations, rp_uuids))

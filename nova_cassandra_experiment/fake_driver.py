@@ -77,19 +77,29 @@ CONF.register_opts(fleet_opts, group=fleet_group)
 _FILL = [None, {}]
 
 
-def fill_of(node_uuid):
-    """The node's pre-fill, ``{resource class: amount}`` (may be empty)."""
+def _fill():
+    """(modification time, fill) of the fill file, read when it changed."""
     path = CONF.experiment_fleet.fill_file
     try:
         mtime = os.stat(path).st_mtime_ns if path else None
     except FileNotFoundError:
         mtime = None
     if mtime is None:
-        return {}
+        return None, {}
     if _FILL[0] != mtime:
         with open(path) as f:
             _FILL[:] = mtime, json.load(f)
-    return _FILL[1].get(node_uuid, {})
+    return tuple(_FILL)
+
+
+def fill_of(node_uuid):
+    """The node's pre-fill, ``{resource class: amount}`` (may be empty)."""
+    return _fill()[1].get(node_uuid, {})
+
+
+def fill_written():
+    """When the fill file was last written (ns), or None if there is none."""
+    return _fill()[0]
 
 
 def republish_request():

@@ -15,13 +15,14 @@
 One ``nova-conductor`` (computes reach the database through it) and
 ``ceil(hosts / nodes_per_compute)`` ``nova-compute`` services running the
 fleet driver.  They register compute nodes and resource providers as real
-computes do, and send the schedulers their instance info.  Every record of
-the fleet (providers, allocations, services, host mappings) is removed
-before it starts and after it stops.
+computes do, and send the schedulers their instance info.  A synthetic
+fleet is one process that writes the same records for thousands of nodes
+without their audits, and changes each node at a set rate instead
+(``synthetic_fleet``).  Every record of the fleet (providers, allocations,
+services, host mappings) is removed before it starts and after it stops.
 """
 
 import collections
-from concurrent import futures
 import json
 import os
 import sys
@@ -36,6 +37,7 @@ from oslo_log import log as logging
 from nova_cassandra.compute import host_record
 from nova_cassandra_experiment import checker
 from nova_cassandra_experiment import fake_driver
+from nova_cassandra_experiment import placement as placement_mod
 from nova_cassandra_experiment import processes
 
 LOG = logging.getLogger(__name__)
@@ -66,11 +68,11 @@ COMPUTE_CONF = {'DEFAULT': {
 def purge(placement):
     """Remove every provider, allocation, service and mapping of fleets."""
     context = nova_context.get_admin_context()
-    providers = list(placement.providers(fake_driver.NODE_PREFIX))
-    with futures.ThreadPoolExecutor(8) as pool:
-        consumers = set().union(*pool.map(placement.allocations, providers))
-        list(pool.map(placement.delete_allocations, consumers))
-        list(pool.map(placement.delete_provider, providers))
+    providers = placement.providers(fake_driver.NODE_PREFIX)
+    consumers = set().union(
+        *placement_mod.each(placement.allocations, providers).values())
+    placement_mod.each(placement.delete_allocations, consumers)
+    placement_mod.each(placement.delete_provider, providers)
     for service in objects.ServiceList.get_all(context):
         if service.host.startswith(('nc-exp-compute-', CONDUCTOR_HOST)):
             try:
@@ -107,8 +109,10 @@ def _replace(path, text):
 class Fleet(processes.ProcessGroup):
 
     def __init__(self, hosts, nodes_per_compute, config_files, compute_conf,
-                 conductor_conf, run_dir, placement):
+                 conductor_conf, run_dir, placement, churn_interval=None):
+        """``churn_interval`` (seconds, 0 for none): a synthetic fleet."""
         super().__init__()
+        self.churn_interval = churn_interval
         self.hosts = hosts
         self.nodes_per_compute = nodes_per_compute
         self.config_files = config_files
@@ -128,8 +132,37 @@ class Fleet(processes.ProcessGroup):
         return [COMPUTE_HOST % i for i in
                 range(-(-self.hosts // self.nodes_per_compute))]
 
+    def _fleet_conf(self, first, count):
+        """``[experiment_fleet]`` of the service running these nodes."""
+        return {'experiment_fleet': {
+            'fleet_id': self.fleet_id, 'first_node': first,
+            'node_count': count, 'fill_file': self.fill_path,
+            'republish_file': self.republish_path}}
+
     def start_all(self, timeout):
         purge(self.placement)
+        if self.churn_interval is None:
+            self._start_computes()
+        else:
+            self.start(processes.Process(
+                'synthetic-fleet',
+                [sys.executable, '-m',
+                 'nova_cassandra_experiment.synthetic_fleet'],
+                self.config_files, processes.merge_conf(
+                    COMPUTE_CONF, self._fleet_conf(0, self.hosts),
+                    {'experiment_fleet': {
+                        'nodes_per_compute': self.nodes_per_compute,
+                        'churn_interval': self.churn_interval}},
+                    self.compute_conf),
+                self.run_dir))
+        self.wait_for('%d resource providers in placement' % self.hosts,
+                      self._registered, timeout, interval=2)
+        mappings = host_mapping.discover_hosts(
+            nova_context.get_admin_context())
+        LOG.info('fleet of %d nodes up; %d compute hosts mapped',
+                 self.hosts, len(mappings))
+
+    def _start_computes(self):
         self.start(processes.Process(
             'conductor', [processes.venv_command('nova-conductor')],
             self.config_files, processes.merge_conf(
@@ -143,29 +176,16 @@ class Fleet(processes.ProcessGroup):
                 host, [sys.executable,
                        '-m', 'nova_cassandra_experiment.compute'],
                 self.config_files, processes.merge_conf(
-                    COMPUTE_CONF, {'DEFAULT': {'host': host},
-                                   'experiment_fleet': {
-                                       'fleet_id': self.fleet_id,
-                                       'first_node': first,
-                                       'node_count': count,
-                                       'fill_file': self.fill_path,
-                                       'republish_file': (
-                                           self.republish_path)}},
-                    self.compute_conf),
+                    COMPUTE_CONF, {'DEFAULT': {'host': host}},
+                    self._fleet_conf(first, count), self.compute_conf),
                 self.run_dir))
-        self.wait_for('%d resource providers in placement' % self.hosts,
-                      self._registered, timeout, interval=2)
-        mappings = host_mapping.discover_hosts(
-            nova_context.get_admin_context())
-        LOG.info('fleet of %d nodes up; %d compute hosts mapped',
-                 self.hosts, len(mappings))
 
     def _registered(self):
         providers = self.placement.providers(fake_driver.NODE_PREFIX)
         if len(providers) < self.hosts:
             return False
-        self.inventories = {rp: self.placement.inventories(rp)
-                            for rp in providers}
+        self.inventories = placement_mod.each(self.placement.inventories,
+                                              providers)
         self.providers = providers
         return all(self.inventories.values())
 
@@ -178,15 +198,17 @@ class Fleet(processes.ProcessGroup):
         amount}}`` once nova's compute nodes all count it.
         """
         filled = {}
+        writes = {}
         for rp_uuid, inventories in sorted(self.inventories.items()):
             used = collections.Counter()
             for i, resources in enumerate(fill_chunks(inventories, share)):
                 consumer = str(uuid.uuid5(uuid.NAMESPACE_URL,
                                           'fill/%s/%d' % (rp_uuid, i)))
-                self.placement.allocate(consumer, rp_uuid, resources,
-                                        FILL_PROJECT, FILL_PROJECT)
+                writes[consumer] = rp_uuid, resources
                 used.update(resources)
             filled[rp_uuid] = dict(used)
+        placement_mod.each(lambda consumer: self.placement.allocate(
+            consumer, *writes[consumer], FILL_PROJECT, FILL_PROJECT), writes)
         _replace(self.fill_path, json.dumps(filled))
         self.wait_for('the pre-fill counted by %d compute nodes'
                       % self.hosts, lambda: self._counted(filled), timeout,

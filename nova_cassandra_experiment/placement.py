@@ -16,6 +16,8 @@ Through nova's own report client, so it talks to placement exactly as
 nova.conf's ``[placement]`` section tells nova to.
 """
 
+from concurrent import futures
+
 from nova.scheduler.client import report
 
 # Microversions: allocations with consumer generations, project and user.
@@ -23,8 +25,20 @@ ALLOCATIONS_VERSION = '1.28'
 READ_VERSION = '1.14'
 
 
+# Calls the experiment makes to placement at once, reading or writing a
+# record per provider or consumer.
+WORKERS = 8
+
+
 class PlacementError(Exception):
     pass
+
+
+def each(func, items):
+    """``{item: func(item)}``, ``WORKERS`` calls at a time."""
+    items = list(items)
+    with futures.ThreadPoolExecutor(WORKERS) as pool:
+        return dict(zip(items, pool.map(func, items)))
 
 
 class Placement:

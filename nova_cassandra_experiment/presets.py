@@ -20,6 +20,7 @@ as not available, with the reason.
 """
 
 import dataclasses
+import typing
 
 from oslo_config import cfg
 
@@ -166,6 +167,9 @@ class Preset:
     # Servers booted and deleted through nova-api per set-up after its
     # runs (``end_to_end``); 0 for none.
     end_to_end_servers: int = 20
+    # A synthetic fleet changing each node every so many seconds (0: never;
+    # ``synthetic_fleet``); None: nova-compute services.
+    churn_interval: typing.Optional[int] = None
 
 
 PRESETS = {
@@ -180,6 +184,11 @@ PRESETS = {
     'full': Preset('full', hosts=(100, 500, 1000),
                    schedulers=(1, 2, 4, 8), requests=500,
                    nodes_per_compute=50),
+    # Fleets two cores cannot run as nova-compute services: one process
+    # writes their records, each node changes every 10 minutes.
+    'scale': Preset('scale', hosts=(100, 1000, 5000, 10000),
+                    schedulers=(1, 4), requests=500, nodes_per_compute=50,
+                    end_to_end_servers=0, churn_interval=600),
     # A run long enough to break things in (tests/functional_ring's
     # broker restart); a request lost with the broker fails in 90 s.
     'faults': Preset('faults', hosts=(20,), schedulers=(2,), requests=200,

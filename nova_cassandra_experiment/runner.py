@@ -182,7 +182,7 @@ class Experiment:
         fleet = fleet_mod.Fleet(hosts, self.preset.nodes_per_compute,
                                 self.conf.config_file, setup.compute_conf,
                                 setup.scheduler_conf, run_dir,
-                                self.placement)
+                                self.placement, self.preset.churn_interval)
         state = self._state(setup)
         try:
             self.progress('%s, %d hosts: starting the fleet' %
