@@ -182,3 +182,29 @@ class TestFollowFiles(testtools.TestCase):
         for host in self.hosts:
             host.republish_all.assert_called_once_with()
         self.assertEqual(3, len(self._audited()))
+
+
+class TestStartHosts(testtools.TestCase):
+
+    def test_nodes_are_grouped_by_compute_host_and_started(self):
+        synthetic_fleet.cfg.CONF.register_opts(
+            synthetic_fleet.synthetic_opts, group=fake_driver.fleet_group)
+        _override(self, first_node=0, node_count=5, nodes_per_compute=2)
+        for name in ('servicegroup', 'query'):
+            self.useFixture(fixtures.MockPatchObject(synthetic_fleet, name))
+        create = self.useFixture(fixtures.MockPatchObject(
+            synthetic_fleet.ComputeHost, 'create',
+            side_effect=lambda context, host, nodenames, *rest: mock.Mock(
+                host=host, nodenames=nodenames))).mock
+        started = []
+        self.useFixture(fixtures.MockPatchObject(
+            synthetic_fleet.ComputeHost, 'start', started.append))
+        hosts = synthetic_fleet.start_hosts(synthetic_fleet.cfg.CONF)
+        node = fake_driver.NODE_NAME
+        self.assertEqual(
+            [('nc-exp-compute-0', [node % 0, node % 1]),
+             ('nc-exp-compute-1', [node % 2, node % 3]),
+             ('nc-exp-compute-2', [node % 4])],
+            [(host.host, host.nodenames) for host in hosts])
+        self.assertEqual(3, create.call_count)
+        self.assertEqual(hosts, started)
