@@ -12,7 +12,6 @@
 
 """Fixtures for tests against the real servers ``tools/stack.sh up`` starts."""
 
-import atexit
 import configparser
 import contextlib
 import os
@@ -119,32 +118,6 @@ class CassandraKeyspace(fixtures.Fixture):
                     self.conf.cassandra.replication)
         self.addCleanup(self.session.execute,
                         'DROP KEYSPACE IF EXISTS %s' % self.keyspace)
-
-
-class ProcessKeyspace(fixtures.Fixture):
-    """This process's keyspace on the stack's Cassandra, emptied per test.
-
-    Made and synced once per process, dropped when the process exits, and
-    its tables truncated as each test starts: for suites of many short
-    tests, where a keyspace made and dropped per test is seconds of schema
-    changes each.
-    """
-
-    made = None
-
-    def _setUp(self):
-        if ProcessKeyspace.made is None:
-            made = CassandraKeyspace()
-            made.setUp()
-            atexit.register(made.cleanUp)
-            ProcessKeyspace.made = made
-        self.keyspace = ProcessKeyspace.made.keyspace
-        session = ProcessKeyspace.made.session
-        for row in session.execute(
-                'SELECT table_name FROM system_schema.tables '
-                'WHERE keyspace_name = %s', (self.keyspace,)):
-            session.execute('TRUNCATE %s.%s' % (self.keyspace,
-                                                row.table_name))
 
 
 class ProcessStores(fixtures.Fixture):
