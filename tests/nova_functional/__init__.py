@@ -14,8 +14,9 @@
 
 Loads the nova functional test modules in ``MODULES`` from the installed
 (patched) nova and, before the first service of each test starts, switches
-the plugin on as a deployer does: a keyspace (or MySQL database) of the
-test's own on the stack's store, then::
+the plugin on as a deployer does: an empty keyspace (the test process's,
+truncated) or a MySQL database of the test's own on the stack's store,
+then::
 
     [scheduler] host_manager = <store>
     [scheduler] claims_driver = <store>
@@ -75,7 +76,7 @@ def expected_failures(path=EXPECTED_FAILURES):
 
 
 def _cassandra_store(test):
-    keyspace = test.useFixture(base.CassandraKeyspace())
+    keyspace = test.useFixture(base.ProcessKeyspace())
     test.useFixture(base.ProcessStores())
     test.flags(keyspace=keyspace.keyspace, group='cassandra')
 
