@@ -90,6 +90,11 @@ cli_opts = [
     cfg.ListOpt('schedulers', item_type=cfg.types.Integer(min=1),
                 help='Scheduler counts (K) to run, in place of the '
                      'preset\'s (scheduler presets only).'),
+    cfg.IntOpt('churn-interval', min=0,
+               help='Run a synthetic fleet (one process writing what '
+                    'nova-compute services write, each node changed every '
+                    'so many seconds; 0: never), in place of the preset\'s '
+                    'fleet (scheduler presets only).'),
     cfg.StrOpt('output-dir', default='experiment-results',
                help='Directory the JSON and PNG results are written to.'),
     cfg.StrOpt('scratch-keyspace', default='nova_cassandra_scratch',
@@ -175,6 +180,9 @@ def _run_schedulers():
     if CONF.schedulers:
         preset = dataclasses.replace(
             preset, schedulers=tuple(sorted(CONF.schedulers)))
+    if CONF.churn_interval is not None:
+        preset = dataclasses.replace(preset,
+                                     churn_interval=CONF.churn_interval)
     chosen = [s for s in presets.SETUPS if s.name in CONF.setups]
     reasons = runner.availability(chosen, CONF)
     for name, reason in sorted(reasons.items()):

@@ -173,9 +173,9 @@ class Preset:
 
 
 PRESETS = {
-    # In CI (tests/functional/test_experiment.py): about 9 minutes for
+    # In CI (tests/functional/test_experiment.py): about 7 minutes for
     # stock, stock-tuned and cassandra on 2 cores.
-    'smoke': Preset('smoke', hosts=(50,), schedulers=(1, 2), requests=60,
+    'smoke': Preset('smoke', hosts=(50,), schedulers=(2,), requests=60,
                     concurrency=8),
     'quick': Preset('quick', hosts=(50,), schedulers=(1, 2), requests=300),
     'standard': Preset('standard', hosts=(100, 500),
