@@ -28,7 +28,6 @@ hold the same, whether placement is written before answering or in the
 background), after the schedulers' background writers drained.
 """
 
-from concurrent import futures
 import contextlib
 import dataclasses
 import json
@@ -279,9 +278,8 @@ class Experiment:
         accounted for in the fill): releasing them would leave the store
         tombstones for the measured requests to read.
         """
-        consumers = [r.instance_uuid for r in self.stream + self.warmup]
-        with futures.ThreadPoolExecutor(8) as pool:
-            list(pool.map(self.placement.delete_allocations, consumers))
+        self.placement.release(r.instance_uuid
+                               for r in self.stream + self.warmup)
         if state:
             self.progress('  emptying the store; the computes re-publish '
                           'their %d nodes' % fleet.hosts)
