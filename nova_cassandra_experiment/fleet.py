@@ -73,7 +73,7 @@ def purge(placement):
     providers = placement.providers(fake_driver.NODE_PREFIX)
     consumers = set().union(
         *placement_mod.each(placement.allocations, providers).values())
-    placement.release(consumers)
+    placement_mod.each(placement.delete_allocations, consumers)
     placement_mod.each(placement.delete_provider, providers)
     for service in objects.ServiceList.get_all(context):
         if service.host.startswith(('nc-exp-compute-', CONDUCTOR_HOST)):
@@ -221,7 +221,7 @@ class Fleet(processes.ProcessGroup):
         amount}}`` once nova's compute nodes all count it.
         """
         filled, batches = fill_batches(self.inventories, share)
-        placement_mod.in_parallel(lambda batch: self.placement.allocate(
+        placement_mod.each(lambda batch: self.placement.allocate(
             batch, FILL_PROJECT, FILL_PROJECT), batches)
         _replace(self.fill_path, json.dumps(filled))
         self.wait_for('the pre-fill counted by %d compute nodes'

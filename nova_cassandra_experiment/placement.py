@@ -23,14 +23,6 @@ from nova.scheduler.client import report
 # Microversions: allocations with consumer generations, project and user.
 ALLOCATIONS_VERSION = '1.28'
 READ_VERSION = '1.14'
-# Many consumers' allocations removed in one POST, without their
-# generations (the last before consumer generations).
-RELEASE_VERSION = '1.27'
-# Consumers one such POST releases, and the project and user it names
-# (placement requires them; it drops each consumer left without
-# allocations).
-RELEASE_BATCH = 200
-RELEASER = 'nc-experiment'
 
 
 # Calls the experiment makes to placement at once, reading or writing a
@@ -42,16 +34,11 @@ class PlacementError(Exception):
     pass
 
 
-def in_parallel(func, items):
-    """``[func(item) for item in items]``, ``WORKERS`` calls at a time."""
-    with futures.ThreadPoolExecutor(WORKERS) as pool:
-        return list(pool.map(func, items))
-
-
 def each(func, items):
     """``{item: func(item)}``, ``WORKERS`` calls at a time."""
     items = list(items)
-    return dict(zip(items, in_parallel(func, items)))
+    with futures.ThreadPoolExecutor(WORKERS) as pool:
+        return dict(zip(items, pool.map(func, items)))
 
 
 class Placement:
@@ -100,33 +87,14 @@ class Placement:
             raise PlacementError('POST /allocations (%d consumers): %s'
                                  % (len(writes), _describe(response)))
 
-    def release(self, consumers):
-        """Remove every allocation of ``consumers``.
-
-        ``RELEASE_BATCH`` consumers per ``POST /allocations``, ``WORKERS``
-        calls at a time.
-        """
-        consumers = sorted(consumers)
-        in_parallel(self._release, [
-            consumers[i:i + RELEASE_BATCH]
-            for i in range(0, len(consumers), RELEASE_BATCH)])
-
-    def _release(self, consumers):
-        response = self.client.post(
-            '/allocations',
-            {consumer: {'allocations': {}, 'project_id': RELEASER,
-                        'user_id': RELEASER} for consumer in consumers},
-            version=RELEASE_VERSION)
-        if response is None or response.status_code != 204:
-            raise PlacementError('POST /allocations (%d consumers '
-                                 'released): %s'
-                                 % (len(consumers), _describe(response)))
-
     def _delete(self, url, version):
         response = self.client.delete(url, version=version)
         if response is None or response.status_code not in (204, 404):
             raise PlacementError('DELETE %s: %s'
                                  % (url, _describe(response)))
+
+    def delete_allocations(self, consumer):
+        self._delete('/allocations/%s' % consumer, ALLOCATIONS_VERSION)
 
     def delete_provider(self, rp_uuid):
         self._delete('/resource_providers/%s' % rp_uuid, READ_VERSION)

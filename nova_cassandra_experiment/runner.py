@@ -28,6 +28,7 @@ hold the same, whether placement is written before answering or in the
 background), after the schedulers' background writers drained.
 """
 
+from concurrent import futures
 import contextlib
 import dataclasses
 import json
@@ -278,8 +279,9 @@ class Experiment:
         accounted for in the fill): releasing them would leave the store
         tombstones for the measured requests to read.
         """
-        self.placement.release(r.instance_uuid
-                               for r in self.stream + self.warmup)
+        consumers = [r.instance_uuid for r in self.stream + self.warmup]
+        with futures.ThreadPoolExecutor(8) as pool:
+            list(pool.map(self.placement.delete_allocations, consumers))
         if state:
             self.progress('  emptying the store; the computes re-publish '
                           'their %d nodes' % fleet.hosts)
