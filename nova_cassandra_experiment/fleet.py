@@ -45,8 +45,6 @@ LOG = logging.getLogger(__name__)
 COMPUTE_HOST = 'nc-exp-compute-%d'
 CONDUCTOR_HOST = 'nc-exp-conductor'
 FILL_PROJECT = 'nc-experiment-fill'
-# Providers whose pre-fill one ``POST /allocations`` writes.
-FILL_BATCH = 50
 # How often each compute casts its instance list to the schedulers.  nova's
 # default is 120 s; 10 s lets a new scheduler trust the casts (its second
 # sync from a host marks it up to date) before it is measured.
@@ -99,27 +97,6 @@ def fill_chunks(inventories, share):
              for rc, amount in amounts.items()
              if amount // count + (i < amount % count)}
             for i in range(count)]
-
-
-def fill_batches(inventories, share):
-    """Every provider's pre-fill: ``(filled, batches)``.
-
-    ``filled``: ``{rp_uuid: {resource class: amount}}``; ``batches``: the
-    fill consumers, ``{consumer uuid: (rp_uuid, resources)}`` per
-    ``POST /allocations``, each holding every consumer of ``FILL_BATCH``
-    providers, so batches written at once never race for a provider.
-    """
-    filled = {}
-    batches = collections.defaultdict(dict)
-    for n, (rp_uuid, inventory) in enumerate(sorted(inventories.items())):
-        used = collections.Counter()
-        for i, resources in enumerate(fill_chunks(inventory, share)):
-            consumer = str(uuid.uuid5(uuid.NAMESPACE_URL,
-                                      'fill/%s/%d' % (rp_uuid, i)))
-            batches[n // FILL_BATCH][consumer] = rp_uuid, resources
-            used.update(resources)
-        filled[rp_uuid] = dict(used)
-    return filled, list(batches.values())
 
 
 def _replace(path, text):
@@ -220,9 +197,18 @@ class Fleet(processes.ProcessGroup):
         its next audit on.  Returns ``{rp_uuid: {resource class:
         amount}}`` once nova's compute nodes all count it.
         """
-        filled, batches = fill_batches(self.inventories, share)
-        placement_mod.each(lambda batch: self.placement.allocate(
-            batch, FILL_PROJECT, FILL_PROJECT), batches)
+        filled = {}
+        writes = {}
+        for rp_uuid, inventories in sorted(self.inventories.items()):
+            used = collections.Counter()
+            for i, resources in enumerate(fill_chunks(inventories, share)):
+                consumer = str(uuid.uuid5(uuid.NAMESPACE_URL,
+                                          'fill/%s/%d' % (rp_uuid, i)))
+                writes[consumer] = rp_uuid, resources
+                used.update(resources)
+            filled[rp_uuid] = dict(used)
+        placement_mod.each(lambda consumer: self.placement.allocate(
+            consumer, *writes[consumer], FILL_PROJECT, FILL_PROJECT), writes)
         _replace(self.fill_path, json.dumps(filled))
         self.wait_for('the pre-fill counted by %d compute nodes'
                       % self.hosts, lambda: self._counted(filled), timeout,

@@ -70,22 +70,16 @@ class Placement:
                 self._get('/resource_providers/%s/allocations'
                           % rp_uuid)['allocations'].items()}
 
-    def allocate(self, writes, project_id, user_id):
-        """Give new consumers their resources, in one ``POST /allocations``.
-
-        ``writes``: ``{consumer uuid: (rp_uuid, {resource class:
-        amount})}``; placement writes all of them or none.
-        """
-        response = self.client.post(
-            '/allocations',
-            {consumer: {'allocations': {rp_uuid: {'resources': resources}},
-                        'project_id': project_id, 'user_id': user_id,
-                        'consumer_generation': None}
-             for consumer, (rp_uuid, resources) in writes.items()},
+    def allocate(self, consumer, rp_uuid, resources, project_id, user_id):
+        """Give a new consumer ``resources`` on one provider."""
+        url = '/allocations/%s' % consumer
+        response = self.client.put(
+            url, {'allocations': {rp_uuid: {'resources': resources}},
+                  'project_id': project_id, 'user_id': user_id,
+                  'consumer_generation': None},
             version=ALLOCATIONS_VERSION)
         if response is None or response.status_code != 204:
-            raise PlacementError('POST /allocations (%d consumers): %s'
-                                 % (len(writes), _describe(response)))
+            raise PlacementError('PUT %s: %s' % (url, _describe(response)))
 
     def _delete(self, url, version):
         response = self.client.delete(url, version=version)

@@ -39,25 +39,3 @@ class TestFillChunks(testtools.TestCase):
 
     def test_nothing_to_fill(self):
         self.assertEqual([], fleet.fill_chunks(self.INVENTORIES, 0))
-
-
-class TestFillBatches(testtools.TestCase):
-
-    def test_each_provider_s_consumers_in_one_batch(self):
-        inventories = {'rp%03d' % i: TestFillChunks.INVENTORIES
-                       for i in range(2 * fleet.FILL_BATCH + 1)}
-        filled, batches = fleet.fill_batches(inventories, 0.7)
-        self.assertEqual([fleet.FILL_BATCH, fleet.FILL_BATCH, 1],
-                         [len({rp for rp, _ in batch.values()})
-                          for batch in batches])
-        # Three consumers per provider (see TestFillChunks), none twice.
-        consumers = [c for batch in batches for c in batch]
-        self.assertEqual(3 * len(inventories), len(set(consumers)))
-        for rp_uuid in inventories:
-            used = {}
-            for rp, resources in (w for batch in batches
-                                  for w in batch.values()):
-                if rp == rp_uuid:
-                    for rc, amount in resources.items():
-                        used[rc] = used.get(rc, 0) + amount
-            self.assertEqual(filled[rp_uuid], used)
