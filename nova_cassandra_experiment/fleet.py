@@ -45,6 +45,8 @@ LOG = logging.getLogger(__name__)
 COMPUTE_HOST = 'nc-exp-compute-%d'
 CONDUCTOR_HOST = 'nc-exp-conductor'
 FILL_PROJECT = 'nc-experiment-fill'
+# Providers whose pre-fill one ``POST /allocations`` writes.
+FILL_BATCH = 50
 # How often each compute casts its instance list to the schedulers.  nova's
 # default is 120 s; 10 s lets a new scheduler trust the casts (its second
 # sync from a host marks it up to date) before it is measured.
@@ -69,9 +71,11 @@ def purge(placement):
     """Remove every provider, allocation, service and mapping of fleets."""
     context = nova_context.get_admin_context()
     providers = placement.providers(fake_driver.NODE_PREFIX)
-    consumers = set().union(
-        *placement_mod.each(placement.allocations, providers).values())
-    placement_mod.each(placement.delete_allocations, consumers)
+    allocations = placement_mod.each(placement.allocations, providers)
+    # Provider by provider, so that release batches seldom share one.
+    placement.release(dict.fromkeys(
+        consumer for rp_uuid in sorted(allocations)
+        for consumer in allocations[rp_uuid]))
     placement_mod.each(placement.delete_provider, providers)
     for service in objects.ServiceList.get_all(context):
         if service.host.startswith(('nc-exp-compute-', CONDUCTOR_HOST)):
@@ -83,13 +87,16 @@ def purge(placement):
             service.destroy()
 
 
-def fill_chunks(inventories, share):
+def fill_chunks(inventories, share, room):
     """``share`` of a node's capacity as allocations placement accepts.
 
-    One consumer may hold at most ``max_unit`` of a class, so the fill is
-    split evenly over as few consumers as that allows.
+    The fill leaves the node at least ``room`` (``{resource class:
+    amount}``) free.  One consumer may hold at most ``max_unit`` of a
+    class, so the fill is split evenly over as few consumers as that
+    allows.
     """
-    amounts = {rc: int(share * checker.capacity(inventory))
+    amounts = {rc: max(0, min(int(share * checker.capacity(inventory)),
+                              checker.capacity(inventory) - room.get(rc, 0)))
                for rc, inventory in inventories.items()}
     count = max(-(-amount // inventories[rc]['max_unit'])
                 for rc, amount in amounts.items())
@@ -97,6 +104,27 @@ def fill_chunks(inventories, share):
              for rc, amount in amounts.items()
              if amount // count + (i < amount % count)}
             for i in range(count)]
+
+
+def fill_batches(inventories, share, room):
+    """Every provider's pre-fill (``fill_chunks``): ``(filled, batches)``.
+
+    ``filled``: ``{rp_uuid: {resource class: amount}}``; ``batches``: the
+    fill consumers, ``{consumer uuid: (rp_uuid, resources)}`` per
+    ``POST /allocations``, each holding every consumer of ``FILL_BATCH``
+    providers, so batches written at once never race for a provider.
+    """
+    filled = {}
+    batches = collections.defaultdict(dict)
+    for n, (rp_uuid, inventory) in enumerate(sorted(inventories.items())):
+        used = collections.Counter()
+        for i, resources in enumerate(fill_chunks(inventory, share, room)):
+            consumer = str(uuid.uuid5(uuid.NAMESPACE_URL,
+                                      'fill/%s/%d' % (rp_uuid, i)))
+            batches[n // FILL_BATCH][consumer] = rp_uuid, resources
+            used.update(resources)
+        filled[rp_uuid] = dict(used)
+    return filled, list(batches.values())
 
 
 def _replace(path, text):
@@ -189,26 +217,18 @@ class Fleet(processes.ProcessGroup):
         self.providers = providers
         return all(self.inventories.values())
 
-    def fill(self, share, timeout):
+    def fill(self, share, room, timeout):
         """Fill ``share`` of every node's capacity, as instances would.
 
-        Each node's fill is allocated in placement to fill consumers and
+        Each node keeps at least ``room`` free (``fill_chunks``).  Each
+        node's fill is allocated in placement to fill consumers and
         written to ``fill_path``, which its compute counts as used from
         its next audit on.  Returns ``{rp_uuid: {resource class:
         amount}}`` once nova's compute nodes all count it.
         """
-        filled = {}
-        writes = {}
-        for rp_uuid, inventories in sorted(self.inventories.items()):
-            used = collections.Counter()
-            for i, resources in enumerate(fill_chunks(inventories, share)):
-                consumer = str(uuid.uuid5(uuid.NAMESPACE_URL,
-                                          'fill/%s/%d' % (rp_uuid, i)))
-                writes[consumer] = rp_uuid, resources
-                used.update(resources)
-            filled[rp_uuid] = dict(used)
-        placement_mod.each(lambda consumer: self.placement.allocate(
-            consumer, *writes[consumer], FILL_PROJECT, FILL_PROJECT), writes)
+        filled, batches = fill_batches(self.inventories, share, room)
+        placement_mod.in_parallel(lambda batch: self.placement.allocate(
+            batch, FILL_PROJECT, FILL_PROJECT), batches)
         _replace(self.fill_path, json.dumps(filled))
         self.wait_for('the pre-fill counted by %d compute nodes'
                       % self.hosts, lambda: self._counted(filled), timeout,

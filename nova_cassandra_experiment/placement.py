@@ -17,12 +17,25 @@ nova.conf's ``[placement]`` section tells nova to.
 """
 
 from concurrent import futures
+import random
+import time
 
 from nova.scheduler.client import report
 
 # Microversions: allocations with consumer generations, project and user.
 ALLOCATIONS_VERSION = '1.28'
 READ_VERSION = '1.14'
+# Many consumers' allocations removed in one POST, without their
+# generations (the last before consumer generations).
+RELEASE_VERSION = '1.27'
+# Consumers one such POST releases, and the project and user it names
+# (placement requires them; it drops each consumer left without
+# allocations).
+RELEASE_BATCH = 200
+RELEASER = 'nc-experiment'
+# Times a release batch is sent while placement answers 409: another batch
+# changed one of its providers meanwhile.
+RELEASE_ATTEMPTS = 5
 
 
 # Calls the experiment makes to placement at once, reading or writing a
@@ -34,11 +47,16 @@ class PlacementError(Exception):
     pass
 
 
+def in_parallel(func, items):
+    """``[func(item) for item in items]``, ``WORKERS`` calls at a time."""
+    with futures.ThreadPoolExecutor(WORKERS) as pool:
+        return list(pool.map(func, items))
+
+
 def each(func, items):
     """``{item: func(item)}``, ``WORKERS`` calls at a time."""
     items = list(items)
-    with futures.ThreadPoolExecutor(WORKERS) as pool:
-        return dict(zip(items, pool.map(func, items)))
+    return dict(zip(items, in_parallel(func, items)))
 
 
 class Placement:
@@ -70,25 +88,56 @@ class Placement:
                 self._get('/resource_providers/%s/allocations'
                           % rp_uuid)['allocations'].items()}
 
-    def allocate(self, consumer, rp_uuid, resources, project_id, user_id):
-        """Give a new consumer ``resources`` on one provider."""
-        url = '/allocations/%s' % consumer
-        response = self.client.put(
-            url, {'allocations': {rp_uuid: {'resources': resources}},
-                  'project_id': project_id, 'user_id': user_id,
-                  'consumer_generation': None},
+    def allocate(self, writes, project_id, user_id):
+        """Give new consumers their resources, in one ``POST /allocations``.
+
+        ``writes``: ``{consumer uuid: (rp_uuid, {resource class:
+        amount})}``; placement writes all of them or none.
+        """
+        response = self.client.post(
+            '/allocations',
+            {consumer: {'allocations': {rp_uuid: {'resources': resources}},
+                        'project_id': project_id, 'user_id': user_id,
+                        'consumer_generation': None}
+             for consumer, (rp_uuid, resources) in writes.items()},
             version=ALLOCATIONS_VERSION)
         if response is None or response.status_code != 204:
-            raise PlacementError('PUT %s: %s' % (url, _describe(response)))
+            raise PlacementError('POST /allocations (%d consumers): %s'
+                                 % (len(writes), _describe(response)))
+
+    def release(self, consumers):
+        """Remove every allocation of ``consumers``.
+
+        ``RELEASE_BATCH`` consumers per ``POST /allocations``, in the order
+        given (consumers listed provider by provider put each provider in
+        as few batches as can be), ``WORKERS`` calls at a time.  Batches
+        sharing a provider race for its generation: one placement refuses
+        (409) is sent again, up to ``RELEASE_ATTEMPTS`` times.
+        """
+        consumers = list(consumers)
+        in_parallel(self._release, [
+            consumers[i:i + RELEASE_BATCH]
+            for i in range(0, len(consumers), RELEASE_BATCH)])
+
+    def _release(self, consumers):
+        body = {consumer: {'allocations': {}, 'project_id': RELEASER,
+                           'user_id': RELEASER} for consumer in consumers}
+        for attempt in range(1, RELEASE_ATTEMPTS + 1):
+            response = self.client.post('/allocations', body,
+                                        version=RELEASE_VERSION)
+            if response is None or response.status_code != 409:
+                break
+            time.sleep(random.uniform(0, 0.1 * attempt))
+        if response is None or response.status_code != 204:
+            raise PlacementError('POST /allocations (%d consumers '
+                                 'released): %s'
+                                 % (len(consumers), _describe(response)))
 
     def _delete(self, url, version):
         response = self.client.delete(url, version=version)
         if response is None or response.status_code not in (204, 404):
             raise PlacementError('DELETE %s: %s'
                                  % (url, _describe(response)))
-
-    def delete_allocations(self, consumer):
-        self._delete('/allocations/%s' % consumer, ALLOCATIONS_VERSION)
 
     def delete_provider(self, rp_uuid):
         self._delete('/resource_providers/%s' % rp_uuid, READ_VERSION)

@@ -28,7 +28,6 @@ hold the same, whether placement is written before answering or in the
 background), after the schedulers' background writers drained.
 """
 
-from concurrent import futures
 import contextlib
 import dataclasses
 import json
@@ -191,7 +190,11 @@ class Experiment:
                 state.recreate()
             fleet.start_all(timeout=120 + hosts)
             share = self._fill_share(fleet.capacity())
-            filled = fleet.fill(share, timeout=120 + hosts)
+            # Every node keeps room for the largest flavor: on a fleet
+            # much larger than the stream, a fill to the target share
+            # would leave none that holds it.
+            filled = fleet.fill(share, workload.resources(
+                workload.FLAVORS[-1]), timeout=120 + hosts)
             if state:
                 state.wait_for_nodes(filled, fleet.compute_hosts,
                                      timeout=120 + hosts)
@@ -279,9 +282,8 @@ class Experiment:
         accounted for in the fill): releasing them would leave the store
         tombstones for the measured requests to read.
         """
-        consumers = [r.instance_uuid for r in self.stream + self.warmup]
-        with futures.ThreadPoolExecutor(8) as pool:
-            list(pool.map(self.placement.delete_allocations, consumers))
+        self.placement.release(r.instance_uuid
+                               for r in self.stream + self.warmup)
         if state:
             self.progress('  emptying the store; the computes re-publish '
                           'their %d nodes' % fleet.hosts)
