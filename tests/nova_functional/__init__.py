@@ -32,10 +32,19 @@ started, is given to the test when its host row is written, as stock's
 compute node is in the database once the service has started.
 """
 
+# First, as in nova's own functional tests: nova.tests.functional applies
+# eventlet's monkey patching, which must come before oslo.db and
+# oslo.context are imported, or their per-thread state (a context's
+# transaction, the current request context) is shared by every greenthread
+# and a writer meets another greenthread's open reader.
+import nova.tests.functional  # noqa: F401,H306
+
 import functools
 import os
 
+from eventlet import corolocal
 from nova import test as nova_test
+from oslo_db.sqlalchemy import enginefacade
 import testtools
 
 from nova_cassandra.compute import publisher
@@ -60,6 +69,10 @@ STORE = os.environ.get('NC_NOVA_FUNCTIONAL_STORE', 'cassandra')
 PUBLISH_TIMEOUT = 10
 EXPECTED_FAILURES = os.path.join(os.path.dirname(__file__),
                                  'expected-failures.txt')
+
+if not issubclass(enginefacade._TransactionContextTLocal, corolocal.local):
+    raise ImportError('oslo.db was imported before eventlet monkey patched '
+                      'threading: import nova.tests.functional first')
 
 
 def expected_failures(path=EXPECTED_FAILURES):
