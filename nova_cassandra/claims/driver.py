@@ -27,8 +27,9 @@ the request, more if nova's filters leave none of them (see
 generation the view holds (see ``node_claim``), then, as
 ``placement_allocations`` (``[cassandra]`` or ``[mysql_store]``) says, the
 same allocation in placement: before answering (``sync``, a server's first
-allocation in one call, see ``new_consumer``) or by the process's
-background writer (``async``, see ``placement_mirror``).
+allocation in one call, with those of the requests claiming meanwhile, see
+``new_consumer``) or by the process's background writer (``async``, see
+``placement_mirror``).
 
 Host rows carry VCPU, MEMORY_MB and DISK_GB of the compute node itself; the
 query placement would run is applied to them with nova's aggregates (see
@@ -77,6 +78,7 @@ class StoreClaims(claims.ClaimsDriver):
         self._store()  # refuse to start without the store
         self._conf = CONF[self.backend.group]
         self._placement = claims.PlacementClaims()
+        self._new_consumers = new_consumer.Batcher()
 
     def _store(self):
         return self.backend.stores().claims
@@ -188,7 +190,8 @@ class StoreClaims(claims.ClaimsDriver):
         """
         client = self._placement.placement_client
         if not ('ignore_hosts' in spec_obj and spec_obj.ignore_hosts):
-            client = new_consumer.NewConsumerClient(client)
+            client = new_consumer.NewConsumerClient(client,
+                                                    self._new_consumers)
         return utils.claim_resources(
             context, client, spec_obj, instance_uuid, alloc_req,
             allocation_request_version=allocation_request_version)
