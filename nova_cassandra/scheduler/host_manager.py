@@ -70,7 +70,7 @@ class StoreHostManager(host_manager.HostManager):
         # node uuid -> (state JSON, ComputeNode, instances): a node whose
         # stored state did not change is not decoded again.
         self._decoded_rows = {}
-        # host -> instance uuids on its nodes, from the last read.
+        # host -> {uuid: Instance} on its nodes, from the last read.
         self._host_instances = {}
         # RequestSpec -> (context, Candidates) of the request the claims
         # driver is answering, for get_filtered_hosts to widen.
@@ -164,16 +164,25 @@ class StoreHostManager(host_manager.HostManager):
             compute, node_instances = self._decoded(usage)
             computes[cell.uuid].append(compute)
             instances.setdefault(host, set()).update(node_instances)
-        # Replaced per host: a concurrent request sees the newest list.
-        self._host_instances.update(instances)
+        for host, uuids in instances.items():
+            known = self._host_instances.get(host, {})
+            if known.keys() != uuids:
+                # Replaced, not changed: a concurrent request keeps its own.
+                self._host_instances[host] = {
+                    uuid: known.get(uuid) or objects.Instance(context,
+                                                              uuid=uuid)
+                    for uuid in uuids}
         metrics.count('host_states_built', len(usages))
         hosts = None if compute_uuids is None else instances.keys()
         return computes, compute_services.on_hosts(context, cells, hosts)
 
     def _get_instance_info(self, context, compute):
-        """The host's instances, as its rows listed them."""
-        return {uuid: objects.Instance(context, uuid=uuid)
-                for uuid in self._host_instances.get(compute.host, ())}
+        """The host's instances, as its rows listed them.
+
+        Shared by the requests while the host's list does not change, as
+        stock shares the lists the computes send it.
+        """
+        return self._host_instances.get(compute.host, {})
 
     def _decoded(self, usage):
         """(ComputeNode, instance uuids) of a node as the view holds it.

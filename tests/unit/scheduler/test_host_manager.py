@@ -84,10 +84,25 @@ class TestComputesFromRows(testtools.TestCase):
         self.assertTrue(services['h1'].disabled)
         self.assertTrue(services['h2'].forced_down)
         self.assertEqual({str(row.record.node_uuid) for row in self.rows[:2]},
-                         self.manager._host_instances['h1'])
+                         set(self.manager._host_instances['h1']))
         self.gathered.assert_called_once_with(
             mock.sentinel.context, [CELL], context_module.CELL_TIMEOUT,
             mock.ANY)
+
+    def test_instances_are_built_again_only_when_their_host_changes(self):
+        self.rows = [_row('h1'), _row('h2')]
+        self._computes()
+        h1, h2 = (self.manager._get_instance_info(None, row.record)
+                  for row in self.rows)
+        self.rows.append(_row('h2'))
+        self._computes()
+        self.assertIs(h1, self.manager._get_instance_info(
+            None, self.rows[0].record))
+        now = self.manager._get_instance_info(None, self.rows[1].record)
+        self.assertEqual({str(row.record.node_uuid) for row in self.rows[1:]},
+                         set(now))
+        for uuid_ in h2:
+            self.assertIs(h2[uuid_], now[uuid_])
 
     def test_only_the_wanted_nodes(self):
         self.rows = [_row('h1'), _row('h2')]
