@@ -32,7 +32,9 @@ from the cell databases, one query per cell (see ``compute_services``).
 Aggregates and cell mappings are kept as stock nova keeps them, and the
 computes' instance-info casts are not needed.  Stock filters and weighers
 run unchanged on the ``HostState`` objects stock ``_get_host_states``
-builds from these.
+builds from these, with the node's open claims (placed, not yet on the
+compute) added to its usage, as stock's own placements count on the host
+states it keeps until the compute reports them.
 """
 
 import copy
@@ -45,6 +47,7 @@ from nova.scheduler import host_manager
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
 
+from nova_cassandra.compute import host_record
 from nova_cassandra import metrics
 from nova_cassandra.scheduler import compute_services
 from nova_cassandra.scheduler import host_view
@@ -67,8 +70,9 @@ class StoreHostManager(host_manager.HostManager):
     def __init__(self):
         super().__init__()
         self.backend.stores()
-        # node uuid -> (state JSON, ComputeNode, instances): a node whose
-        # stored state did not change is not decoded again.
+        # node uuid -> ((state JSON, claims), ComputeNode, instances): a
+        # node whose stored state and claims did not change is not decoded
+        # again.
         self._decoded_rows = {}
         # host -> {uuid: Instance} on its nodes, from the last read.
         self._host_instances = {}
@@ -187,17 +191,37 @@ class StoreHostManager(host_manager.HostManager):
     def _decoded(self, usage):
         """(ComputeNode, instance uuids) of a node as the view holds it.
 
-        Decoded once per stored state: a node whose state did not change
-        since the last request costs no JSON or object deserialization.
+        The ComputeNode counts the node's open claims as used.  Decoded
+        once per stored state and claims: a node that did not change since
+        the last request costs no JSON or object deserialization.
         """
+        key = (usage.state_json,
+               frozenset(claim.consumer_uuid for claim in usage.claims))
         cached = self._decoded_rows.get(usage.record.node_uuid)
-        if cached is None or cached[0] != usage.state_json:
+        if cached is None or cached[0] != key:
             state = jsonutils.loads(usage.state_json or '{}')
+            compute = objects.ComputeNode.obj_from_primitive(
+                state['compute_node'])
+            _add_claimed(compute, usage)
             cached = self._decoded_rows[usage.record.node_uuid] = (
-                usage.state_json,
-                objects.ComputeNode.obj_from_primitive(state['compute_node']),
-                state['instances'])
+                key, compute, state['instances'])
         return cached[1:]
+
+
+def _add_claimed(compute, usage):
+    """Count ``usage``'s open claims as used on its ``compute`` node."""
+    vcpus = usage.claimed(host_record.VCPU)
+    memory_mb = usage.claimed(host_record.MEMORY_MB)
+    disk_gb = usage.claimed(host_record.DISK_GB)
+    if not (vcpus or memory_mb or disk_gb):
+        return
+    compute.vcpus_used += vcpus
+    compute.memory_mb_used += memory_mb
+    compute.free_ram_mb -= memory_mb
+    compute.local_gb_used += disk_gb
+    compute.free_disk_gb -= disk_gb
+    if compute.disk_available_least is not None:
+        compute.disk_available_least -= disk_gb
 
 
 CassandraHostManager = backends.bind(StoreHostManager, backends.CASSANDRA)

@@ -17,6 +17,7 @@ import fixtures
 from nova import context as context_module
 from nova import exception as nova_exception
 from nova import objects
+from oslo_serialization import jsonutils
 import testtools
 
 from nova_cassandra.claims import candidates
@@ -167,3 +168,52 @@ class TestComputesFromRows(testtools.TestCase):
     def _host(self, node_uuid):
         return next(row.record.host for row in self.rows
                     if str(row.record.node_uuid) == node_uuid)
+
+
+class TestDecoded(testtools.TestCase):
+    """Host states count the claims placed on a node and not yet on it."""
+
+    def setUp(self):
+        super().setUp()
+        self.manager = host_manager.CassandraHostManager.__new__(
+            host_manager.CassandraHostManager)
+        self.manager._decoded_rows = {}
+        compute = objects.ComputeNode(
+            vcpus=4, vcpus_used=1, memory_mb=4096, memory_mb_used=1024,
+            free_ram_mb=3072, local_gb=40, local_gb_used=10, free_disk_gb=30,
+            disk_available_least=25)
+        self.state_json = jsonutils.dumps(
+            {'compute_node': compute.obj_to_primitive(), 'instances': ['i']})
+        self.record = _row('h1').record
+
+    def _decoded(self, *claims):
+        return self.manager._decoded(base.NodeUsage(
+            self.record,
+            [base.Claim(uuid.uuid4() if c is None else c, resources, None)
+             for c, resources in claims],
+            self.state_json))
+
+    def test_without_claims_the_node_as_the_compute_published_it(self):
+        compute, instances = self._decoded()
+        self.assertEqual((1, 1024, 3072, 10, 30, 25, ['i']),
+                         (compute.vcpus_used, compute.memory_mb_used,
+                          compute.free_ram_mb, compute.local_gb_used,
+                          compute.free_disk_gb, compute.disk_available_least,
+                          instances))
+
+    def test_open_claims_count_as_used(self):
+        compute, _ = self._decoded(
+            (None, {'VCPU': 2, 'MEMORY_MB': 512, 'DISK_GB': 5}),
+            (None, {'VCPU': 1, 'MEMORY_MB': 256}))
+        self.assertEqual((4, 1792, 2304, 15, 25, 20),
+                         (compute.vcpus_used, compute.memory_mb_used,
+                          compute.free_ram_mb, compute.local_gb_used,
+                          compute.free_disk_gb, compute.disk_available_least))
+
+    def test_decoded_again_only_when_the_claims_change(self):
+        claim = (uuid.uuid4(), {'MEMORY_MB': 512})
+        first, _ = self._decoded(claim)
+        self.assertIs(first, self._decoded(claim)[0])
+        second, _ = self._decoded(claim, (None, {'MEMORY_MB': 512}))
+        self.assertEqual(2048, second.memory_mb_used)
+        self.assertEqual(1536, first.memory_mb_used)
