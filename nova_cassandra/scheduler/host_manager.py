@@ -32,9 +32,11 @@ from the cell databases, one query per cell (see ``compute_services``).
 Aggregates and cell mappings are kept as stock nova keeps them, and the
 computes' instance-info casts are not needed.  Stock filters and weighers
 run unchanged on the ``HostState`` objects stock ``_get_host_states``
-builds from these, with the node's open claims (placed, not yet on the
-compute) added to its usage, as stock's own placements count on the host
-states it keeps until the compute reports them.
+builds from these, with each node's open claims (placed, not yet on the
+compute) counted as used, as the claims driver counts them when it decides
+what fits: the weighers then see what placement would count, and the
+requests a scheduler answers at once do not all weigh the node one of them
+has just claimed on as the emptiest.
 """
 
 import copy
