@@ -57,6 +57,10 @@ from nova_cassandra.store import backends
 
 LOG = logging.getLogger(__name__)
 
+# What ``_add_claimed`` takes, in its order.
+CLAIMED_CLASSES = (host_record.VCPU, host_record.MEMORY_MB,
+                   host_record.DISK_GB)
+
 
 class StoreHostManager(host_manager.HostManager):
     """Builds host states from the rows computes publish to the store.
@@ -72,9 +76,9 @@ class StoreHostManager(host_manager.HostManager):
     def __init__(self):
         super().__init__()
         self.backend.stores()
-        # node uuid -> ((state JSON, claims), ComputeNode, instances): a
-        # node whose stored state and claims did not change is not decoded
-        # again.
+        # node uuid -> ((state JSON, amounts claimed), ComputeNode,
+        # instances): a node whose stored state and claimed amounts did not
+        # change is not decoded again.
         self._decoded_rows = {}
         # host -> {uuid: Instance} on its nodes, from the last read.
         self._host_instances = {}
@@ -197,26 +201,22 @@ class StoreHostManager(host_manager.HostManager):
         once per stored state and claims: a node that did not change since
         the last request costs no JSON or object deserialization.
         """
-        key = (usage.state_json,
-               frozenset(claim.consumer_uuid for claim in usage.claims))
+        claimed = tuple(usage.claimed(resource_class)
+                        for resource_class in CLAIMED_CLASSES)
+        key = (usage.state_json, claimed)
         cached = self._decoded_rows.get(usage.record.node_uuid)
         if cached is None or cached[0] != key:
             state = jsonutils.loads(usage.state_json or '{}')
             compute = objects.ComputeNode.obj_from_primitive(
                 state['compute_node'])
-            _add_claimed(compute, usage)
+            _add_claimed(compute, *claimed)
             cached = self._decoded_rows[usage.record.node_uuid] = (
                 key, compute, state['instances'])
         return cached[1:]
 
 
-def _add_claimed(compute, usage):
-    """Count ``usage``'s open claims as used on its ``compute`` node."""
-    vcpus = usage.claimed(host_record.VCPU)
-    memory_mb = usage.claimed(host_record.MEMORY_MB)
-    disk_gb = usage.claimed(host_record.DISK_GB)
-    if not (vcpus or memory_mb or disk_gb):
-        return
+def _add_claimed(compute, vcpus, memory_mb, disk_gb):
+    """Count amounts claimed on ``compute``'s node as used on it."""
     compute.vcpus_used += vcpus
     compute.memory_mb_used += memory_mb
     compute.free_ram_mb -= memory_mb

@@ -39,14 +39,20 @@ def _service(host, **status):
     return objects.Service(host=host, binary='nova-compute', **status)
 
 
+def _manager():
+    """A host manager as __init__ sets it up, without databases or store."""
+    manager = host_manager.CassandraHostManager.__new__(
+        host_manager.CassandraHostManager)
+    manager._decoded_rows = {}
+    manager._host_instances = {}
+    return manager
+
+
 class TestComputesFromRows(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        # What __init__ sets up, without nova's databases or a store.
-        self.manager = host_manager.CassandraHostManager.__new__(
-            host_manager.CassandraHostManager)
-        self.manager._host_instances = {}
+        self.manager = _manager()
         self.manager._offers = {}
         self.manager.backend = mock.Mock(group='cassandra')
         self.manager.backend.name = 'cassandra'
@@ -175,9 +181,7 @@ class TestDecoded(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.manager = host_manager.CassandraHostManager.__new__(
-            host_manager.CassandraHostManager)
-        self.manager._decoded_rows = {}
+        self.manager = _manager()
         compute = objects.ComputeNode(
             vcpus=4, vcpus_used=1, memory_mb=4096, memory_mb_used=1024,
             free_ram_mb=3072, local_gb=40, local_gb_used=10, free_disk_gb=30,
