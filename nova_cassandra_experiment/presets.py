@@ -123,16 +123,18 @@ def _mysql(shards):
 SETUPS = (
     Setup('stock', 'stock HostManager, claims in placement (MariaDB)'),
     # What a careful deployer does to stock before switching: fewer
-    # candidates to weigh, and placement hands a generation conflict back
-    # to the scheduler (which retries with back-off) after one retry of
-    # its own instead of ten.
+    # candidates to weigh, drawn at random so that concurrent requests
+    # spread, and placement hands a generation conflict back to the
+    # scheduler (which retries with back-off) after one retry of its own
+    # instead of ten.
     Setup('stock-tuned',
-          'stock, at most %d placement candidates, placement retrying a '
-          'generation conflict once' % MAX_CANDIDATES,
+          'stock, at most %d placement candidates drawn at random, '
+          'placement retrying a generation conflict once' % MAX_CANDIDATES,
           scheduler_conf={'scheduler': {
               'max_placement_results': MAX_CANDIDATES}},
           placement_conf={'placement': {
-              'allocation_conflict_retry_count': 1}}),
+              'allocation_conflict_retry_count': 1,
+              'randomize_allocation_candidates': True}}),
     # Stock with placement's allocation retry fixed (patches/placement/).
     Setup('stock-fixed', 'stock, placement patched: each allocation retry '
           'in a transaction of its own', placement_patched=True),

@@ -31,7 +31,7 @@ class TestHostStateRead(base.TestCase):
         results = host_state_read.run(cassandra.session, cassandra.keyspace,
                                       host_counts=(60,), requests=3)
 
-        self.assertEqual(['HostManager', 'HostManager, 50 candidates',
+        self.assertEqual(['HostManager', 'HostManager, 20 candidates',
                           'nova-cassandra'],
                          [r['manager'] for r in results])
         for result in results:

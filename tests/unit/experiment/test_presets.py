@@ -48,10 +48,11 @@ class TestSetup(testtools.TestCase):
                                 group='scheduler')
         tuned, = [s for s in presets.SETUPS if s.name == 'stock-tuned']
         self.assertEqual([], tuned.unknown_options(self.conf))
-        self.assertEqual({'scheduler': {'max_placement_results': 50}},
+        self.assertEqual({'scheduler': {'max_placement_results': 20}},
                          tuned.scheduler_conf)
         self.assertEqual({'placement': {
-            'allocation_conflict_retry_count': 1}}, tuned.placement_conf)
+            'allocation_conflict_retry_count': 1,
+            'randomize_allocation_candidates': True}}, tuned.placement_conf)
         self.assertEqual((), tuned.services)
 
     def test_stock_fixed_is_stock_on_patched_placement(self):
