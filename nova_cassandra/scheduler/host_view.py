@@ -19,6 +19,12 @@ seconds (a backstop); in between, each refresh reads the store's changes
 log (``store.cassandra.changes``, ``store.mysql.changes``) and re-reads
 only the nodes it names, at the write consistency level.
 
+Concurrent requests share reads: a request waits for a read that started
+after it asked (one that is out when it asks is not enough), and the
+requests waiting for the same read do not make one each.  The store is read
+without the lock that guards the nodes, so claims noting the nodes they
+changed never wait for the store.
+
 Staleness is safe: a claim is a compare-and-set on the node's generation as
 stored, so a node the view thinks has room but has not loses the
 compare-and-set, and the claim re-reads it (``note``) before retrying.
@@ -46,8 +52,14 @@ class HostView:
 
     def __init__(self, backend):
         self.backend = backend
-        # Held by refreshes and by notes, which refreshes make too.
+        # Held while the nodes change, never while the store is read.
         self._lock = threading.RLock()
+        # Reads of the store: one at a time, numbered from 1 as they start;
+        # the number of the last that succeeded.
+        self._reads = threading.Condition()
+        self._reading = False
+        self._reads_started = 0
+        self._read_done = 0
         self._nodes = {}
         # Node uuids in a list replaced, never changed in place, so walks
         # that started before a node came or went go on undisturbed.
@@ -60,30 +72,51 @@ class HostView:
         self._loaded_at = None
 
     def refresh(self):
-        """Bring the view up to date with the store.
+        """Bring the view up to date with a read of the store started now.
 
-        Raises what the store raises when it cannot answer
-        (``backend.unavailable``).
+        Returns once a read that started after this call has succeeded,
+        this caller's or a concurrent caller's.  Raises what the store
+        raises when it cannot answer (``backend.unavailable``).
         """
-        with self._lock:
-            store = self.backend.stores().claims
-            now = time.time()
-            interval = CONF[self.backend.group].host_view_reload_interval
-            if (store.changes is None or store is not self._loaded_from
-                    or now - self._loaded_at >= interval):
-                self._load(store, now)
+        with self._reads:
+            wanted = self._reads_started + 1
+            while self._reading and self._read_done < wanted:
+                self._reads.wait()
+            if self._read_done >= wanted:
+                metrics.count('view_reads_shared')
                 return
-            fresh = [entry for entry in store.changes.since(self._read_from)
-                     if entry[0] not in self._seen]
-            for node_uuid in {node_uuid for _, _, node_uuid in fresh}:
-                self._reread(store, node_uuid)
-            self._remember(fresh, now)
-            metrics.count('view_changes_read', len(fresh))
+            self._reading = True
+            self._reads_started += 1
+            number = self._reads_started
+        succeeded = False
+        try:
+            self._read()
+            succeeded = True
+        finally:
+            with self._reads:
+                self._reading = False
+                if succeeded:
+                    self._read_done = number
+                self._reads.notify_all()
+
+    def _read(self):
+        store = self.backend.stores().claims
+        now = time.time()
+        interval = CONF[self.backend.group].host_view_reload_interval
+        if (store.changes is None or store is not self._loaded_from
+                or now - self._loaded_at >= interval):
+            self._load(store, now)
+            return
+        fresh = [entry for entry in store.changes.since(self._read_from)
+                 if entry[0] not in self._seen]
+        for node_uuid in {node_uuid for _, _, node_uuid in fresh}:
+            self._reread(store, node_uuid)
+        self._remember(fresh, now)
+        metrics.count('view_changes_read', len(fresh))
 
     def expire(self):
         """Make the next refresh read every node."""
-        with self._lock:
-            self._loaded_from = None
+        self._loaded_from = None
 
     def _load(self, store, now):
         # Changes logged before the full read are in it: mark them seen.
@@ -94,8 +127,15 @@ class HostView:
                  for usage in store.all_usage()}
         metrics.count('view_rows_read', len(nodes))
         metrics.count('view_full_reads')
-        self._nodes = nodes
-        self._order = tuple(nodes)
+        with self._lock:
+            # A claim noted during the read may be newer than what it read.
+            for node_uuid, held in self._nodes.items():
+                read = nodes.get(node_uuid)
+                if (read is not None
+                        and held.record.generation > read.record.generation):
+                    nodes[node_uuid] = held
+            self._nodes = nodes
+            self._order = tuple(nodes)
         self._loaded_from, self._loaded_at = store, now
 
     def _reread(self, store, node_uuid):
@@ -103,8 +143,10 @@ class HostView:
         try:
             self.note(store.node_usage(node_uuid))
         except exception.HostNotFound:
-            if self._nodes.pop(node_uuid, None) is not None:
-                self._order = tuple(n for n in self._order if n != node_uuid)
+            with self._lock:
+                if self._nodes.pop(node_uuid, None) is not None:
+                    self._order = tuple(n for n in self._order
+                                        if n != node_uuid)
 
     def _remember(self, entries, now):
         """Mark ``entries`` seen; move where the next read starts.

@@ -10,6 +10,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
+import threading
 import time
 from unittest import mock
 import uuid
@@ -22,6 +23,9 @@ from nova_cassandra import conf as nc_conf
 from nova_cassandra import exception
 from nova_cassandra.scheduler import host_view
 from nova_cassandra.store import base
+
+# Seconds a test waits for its threads.
+WAIT = 10
 
 
 def _usage(node_uuid, generation=1, used=0):
@@ -108,6 +112,80 @@ class TestHostView(testtools.TestCase):
             walked = [u.record.node_uuid for u in self.view.walk()]
             self.assertEqual(sorted(u.record.node_uuid for u in nodes),
                              sorted(walked))
+
+    def test_a_claim_noted_during_a_full_read_is_kept(self):
+        def all_usage():
+            self.view.note(_usage(self.a, generation=5, used=2))
+            return [_usage(self.a), _usage(self.b)]
+        self.store.all_usage = all_usage
+        self.view.refresh()
+        self.assertEqual(5, self.view.get(self.a).record.generation)
+        self.assertEqual(1, self.view.get(self.b).record.generation)
+
+
+class TestSharedReads(testtools.TestCase):
+    """Concurrent refreshes, with real threads, on a log read held open."""
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(config_fixture.Config(nc_conf.CONF))
+        self.store = FakeStore([_usage(uuid.uuid4())])
+        backend = mock.Mock(group='cassandra')
+        backend.stores.return_value.claims = self.store
+        self.view = host_view.HostView(backend)
+        self.view.refresh()  # the full read
+        self.log_reads = 0
+        self.read_out = threading.Event()
+        self.release_read = threading.Event()
+        self.failures = []
+        self.errors = []
+        self.store.changes = mock.Mock(since=self._since)
+
+    def _since(self, seconds):
+        self.log_reads += 1
+        if self.log_reads == 1:
+            self.read_out.set()
+            self.release_read.wait(WAIT)
+        if self.failures:
+            raise self.failures.pop()
+        return []
+
+    def _refresh(self):
+        try:
+            self.view.refresh()
+        except Exception as e:
+            self.errors.append(e)
+
+    def _refresh_while_one_is_out(self, waiting):
+        threads = [threading.Thread(target=self._refresh)]
+        threads[0].start()
+        self.assertTrue(self.read_out.wait(WAIT))
+        for _ in range(waiting):
+            threads.append(threading.Thread(target=self._refresh))
+            threads[-1].start()
+        deadline = time.monotonic() + WAIT
+        while (len(self.view._reads._waiters) < waiting
+               and time.monotonic() < deadline):
+            time.sleep(0.01)
+        self.release_read.set()
+        for thread in threads:
+            thread.join(WAIT)
+            self.assertFalse(thread.is_alive())
+
+    def test_refreshes_waiting_for_a_read_share_the_next(self):
+        self._refresh_while_one_is_out(waiting=3)
+        # The read out when they asked may have missed what they wait
+        # for: one more read, shared by the three.
+        self.assertEqual(2, self.log_reads)
+        self.assertEqual([], self.errors)
+
+    def test_a_failed_read_leaves_the_next_to_a_waiting_refresh(self):
+        self.failures.append(exception.CassandraUnavailable(
+            contact_points='127.0.0.1', port=9042, reason='down'))
+        self._refresh_while_one_is_out(waiting=2)
+        self.assertEqual(2, self.log_reads)
+        self.assertEqual(1, len(self.errors))
+        self.assertIsInstance(self.errors[0], exception.CassandraUnavailable)
 
 
 class TestOptimisticClaim(testtools.TestCase):
