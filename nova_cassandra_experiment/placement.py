@@ -33,8 +33,10 @@ RELEASE_VERSION = '1.27'
 # allocations).
 RELEASE_BATCH = 200
 RELEASER = 'nc-experiment'
-# Times a release batch is sent while placement answers 409: another batch
-# changed one of its providers meanwhile.
+# Times a release batch is sent while placement answers 409 (another batch
+# changed one of its providers meanwhile) or 5xx (its database gave up the
+# transaction, e.g. a deadlock with the fleet's writes; nothing was
+# written).
 RELEASE_ATTEMPTS = 5
 
 
@@ -112,7 +114,8 @@ class Placement:
         given (consumers listed provider by provider put each provider in
         as few batches as can be), ``WORKERS`` calls at a time.  Batches
         sharing a provider race for its generation: one placement refuses
-        (409) is sent again, up to ``RELEASE_ATTEMPTS`` times.
+        (409), or fails with its transaction rolled back (5xx, such as a
+        database deadlock), is sent again, up to ``RELEASE_ATTEMPTS`` times.
         """
         consumers = list(consumers)
         in_parallel(self._release, [
@@ -125,7 +128,8 @@ class Placement:
         for attempt in range(1, RELEASE_ATTEMPTS + 1):
             response = self.client.post('/allocations', body,
                                         version=RELEASE_VERSION)
-            if response is None or response.status_code != 409:
+            if response is None or not (response.status_code == 409
+                                        or response.status_code >= 500):
                 break
             time.sleep(random.uniform(0, 0.1 * attempt))
         if response is None or response.status_code != 204:

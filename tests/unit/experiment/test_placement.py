@@ -58,6 +58,14 @@ class TestWrites(testtools.TestCase):
         self.placement.release(['c1'])
         self.assertEqual(2, self.post.call_count)
 
+    def test_a_batch_placement_failed_is_sent_again(self):
+        """A 500 (placement's database deadlocked) rolled it all back."""
+        self.useFixture(fixtures.MockPatch('time.sleep'))
+        self.post.side_effect = [mock.Mock(status_code=500, text='deadlock'),
+                                 mock.Mock(status_code=204)]
+        self.placement.release(['c1'])
+        self.assertEqual(2, self.post.call_count)
+
     def test_a_release_refused_every_time_raises(self):
         self.useFixture(fixtures.MockPatch('time.sleep'))
         self.post.return_value = mock.Mock(status_code=409, text='changed')
