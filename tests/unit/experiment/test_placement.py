@@ -51,20 +51,19 @@ class TestWrites(testtools.TestCase):
         self.assertEqual([consumers[:200], consumers[200:]],
                          [list(body) for body in bodies])
 
-    def test_a_batch_losing_a_provider_race_is_sent_again(self):
+    def _sent_again_after(self, status_code):
         self.useFixture(fixtures.MockPatch('time.sleep'))
-        self.post.side_effect = [mock.Mock(status_code=409, text='changed'),
+        self.post.side_effect = [mock.Mock(status_code=status_code, text=''),
                                  mock.Mock(status_code=204)]
         self.placement.release(['c1'])
         self.assertEqual(2, self.post.call_count)
 
+    def test_a_batch_losing_a_provider_race_is_sent_again(self):
+        self._sent_again_after(409)
+
     def test_a_batch_placement_failed_is_sent_again(self):
         """A 500 (placement's database deadlocked) rolled it all back."""
-        self.useFixture(fixtures.MockPatch('time.sleep'))
-        self.post.side_effect = [mock.Mock(status_code=500, text='deadlock'),
-                                 mock.Mock(status_code=204)]
-        self.placement.release(['c1'])
-        self.assertEqual(2, self.post.call_count)
+        self._sent_again_after(500)
 
     def test_a_release_refused_every_time_raises(self):
         self.useFixture(fixtures.MockPatch('time.sleep'))
