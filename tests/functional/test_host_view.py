@@ -20,6 +20,8 @@ import uuid
 from nova_cassandra.claims import node_claim
 from nova_cassandra import metrics
 from nova_cassandra.scheduler import host_view
+from nova_cassandra.store import base as base_store
+from nova_cassandra.store.cassandra import changes
 from nova_cassandra.store.cassandra import claims
 from nova_cassandra.store.cassandra import hosts
 from nova_cassandra.store.mysql import claims as sql_claims
@@ -115,3 +117,41 @@ class TestMySQLHostView(HostViewTests, base.TestCase):
         self.start(sql_hosts.HostStore(db.database),
                    sql_claims.ClaimStore(db.database),
                    sql_claims.ClaimStore(db.database))
+
+
+class TestCassandraChangeLog(base.TestCase):
+    """The log's buckets, as writers with clocks apart append to them."""
+
+    def setUp(self):
+        super().setUp()
+        ks = self.useFixture(base.CassandraKeyspace())
+        self.log = changes.ChangeLog(ks.session, ks.keyspace)
+
+    def _append_at(self, node_uuid, seconds):
+        """Append as a writer whose clock reads ``seconds``."""
+        with mock.patch.object(changes, 'time',
+                               mock.Mock(**{'time.return_value': seconds})):
+            self.log.append(node_uuid)
+
+    def test_one_read_spans_the_buckets_of_writers_a_minute_apart(self):
+        now = time.time()
+        behind, here, ahead = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        self._append_at(behind, now - changes.BUCKET_SECONDS)
+        self._append_at(here, now)
+        self._append_at(ahead, now + changes.BUCKET_SECONDS)
+        expected = {behind, here, ahead}
+        deadline = time.monotonic() + 10
+        while True:
+            entries = self.log.since(now - changes.BUCKET_SECONDS)
+            if {node for _, _, node in entries} == expected:
+                break
+            self.assertLess(time.monotonic(), deadline,
+                            'read %s of the three appends' % entries)
+            time.sleep(0.05)
+        self.assertEqual(3, len({change_id for change_id, _, _ in entries}))
+        # Stamped by the coordinator's clock, not the writers'.
+        for _, changed_at, _ in entries:
+            self.assertLess(abs(changed_at - now), 30)
+        # Nothing after: the read bounds the time as well as the buckets.
+        self.assertEqual([], self.log.since(
+            time.time() + base_store.OVERLAP_SECONDS + 1))

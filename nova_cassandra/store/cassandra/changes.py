@@ -50,7 +50,7 @@ VALUES (?, ?, now(), ?)"""
 
 _SINCE = """
 SELECT changed_at, node_uuid FROM {ks}.host_changes
-WHERE bucket = ? AND shard IN ? AND changed_at > minTimeuuid(?)"""
+WHERE bucket IN ? AND shard IN ? AND changed_at > minTimeuuid(?)"""
 
 
 def bucket(seconds):
@@ -89,13 +89,10 @@ class ChangeLog(session_mod.Statements, base.ChangeLog):
         the entries a reader has already seen.
         """
         start = seconds - base.OVERLAP_SECONDS
-        entries = []
-        for each in range(bucket(start), bucket(time.time()) + 2):
-            entries.extend(
-                (row.changed_at,
+        buckets = list(range(bucket(start), bucket(time.time()) + 2))
+        return [(row.changed_at,
                  cassandra_util.unix_time_from_uuid1(row.changed_at),
                  row.node_uuid)
                 for row in self.execute(
                     self._since,
-                    (each, list(range(SHARDS)), int(start * 1000))))
-        return entries
+                    (buckets, list(range(SHARDS)), int(start * 1000)))]

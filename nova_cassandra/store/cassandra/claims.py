@@ -95,7 +95,7 @@ class ClaimStore(session_mod.Statements, base.ClaimStore):
         result = self.execute(self._claim, (
             generation + 1, node_uuid, generation,
             node_uuid, consumer_uuid, resources, ttl))
-        if not result.was_applied:
+        if not session_mod.applied(result):
             raise hosts.refused(result, node_uuid, generation)
         self.changes.append(node_uuid)
         return generation + 1
@@ -106,8 +106,8 @@ class ClaimStore(session_mod.Statements, base.ClaimStore):
 
     def release(self, node_uuid, consumer_uuid):
         """Delete a claim; True if there was one."""
-        released = self.execute(self._release,
-                                (node_uuid, consumer_uuid)).was_applied
+        released = session_mod.applied(
+            self.execute(self._release, (node_uuid, consumer_uuid)))
         if released:
             self.changes.append(node_uuid)
         return released

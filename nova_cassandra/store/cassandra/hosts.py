@@ -102,7 +102,7 @@ class HostStore(session_mod.Statements, base.HostStore):
             record.node_uuid, record.host, record.nodename, record.capacity,
             record.reserved, record.allocation_ratio, record.used,
             jsonutils.dumps(record.state)))
-        if not result.was_applied:
+        if not session_mod.applied(result):
             raise exception.HostExists(node=record.node_uuid)
         self.changes.append(record.node_uuid)
         return dataclasses.replace(record, generation=1)
@@ -134,7 +134,7 @@ class HostStore(session_mod.Statements, base.HostStore):
             statement = update
         result = self.session.execute(statement, params,
                                       execution_profile=profile)
-        if not result.was_applied:
+        if not session_mod.applied(result):
             raise refused(result, record.node_uuid, record.generation)
         self.changes.append(record.node_uuid)
         return dataclasses.replace(record, generation=new_generation)
