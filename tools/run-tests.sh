@@ -4,8 +4,9 @@
 # tests, nova's own scheduler and resource tracker unit tests on the patched
 # nova, placement's own unit and functional tests on the patched placement,
 # and functional tests against the real stack (started here), nova's
-# in-process services and a 3-node Cassandra ring.  Ends with the line "N passed, N failed" (stestr's
-# totals over every env) and exits non-zero if anything failed.
+# in-process services and a 3-node Cassandra ring.  Ends with the names of
+# the tests that failed and the line "N passed, N failed" (stestr's totals
+# over every env), and exits non-zero if anything failed.
 #
 #   bash tools/run-tests.sh [tox -e envlist, default: pep8,docs,py3,nova-unit,placement-unit,functional,nova-functional]
 set -uo pipefail
@@ -26,6 +27,9 @@ rc=${PIPESTATUS[0]}
 total() {
     grep -E "^ - $1: [0-9]+" "$log" | awk '{sum += $NF} END {print sum + 0}'
 }
+# The failures' names, so that the end of the log says what to re-run.
+grep -E '^\{[0-9]+\} .* \.\.\. (FAILED|unexpected success)' "$log" \
+    | sed -E 's/^\{[0-9]+\} /failed: /; s/ \[[0-9.]+s\] \.\.\. .*$//'
 # An expected failure that passed is a failure: its entry is stale.
 echo "$(total Passed) passed, $(( $(total Failed) + $(total 'Unexpected Success') )) failed"
 exit "$rc"
