@@ -19,8 +19,6 @@ most ``CONFLICT_RETRY_COUNT`` times, then let the caller move on to its next
 weighed host.
 """
 
-import dataclasses
-
 from oslo_log import log as logging
 
 from nova_cassandra.claims import capacity
@@ -78,12 +76,8 @@ def claim(store, node_uuid, consumer_uuid, resources, ttl, view=None):
             continue
         metrics.count('claims')
         if view:
-            view.note(dataclasses.replace(
-                usage,
-                record=dataclasses.replace(usage.record,
-                                           generation=generation),
-                claims=usage.claims + [base.Claim(
-                    consumer_uuid, dict(resources), None)]))
+            view.note(usage.with_claim(generation, consumer_uuid,
+                                       resources))
         return True
     LOG.info('Node %s changed on every one of %d claim attempts for %s; '
              'trying another host.', node_uuid, CONFLICT_RETRY_COUNT + 1,

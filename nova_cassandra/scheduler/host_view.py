@@ -16,8 +16,10 @@ The claims driver draws candidates from it and the host manager builds
 ``HostState`` objects from it, so no request reads every node.  The view is
 read in full at first use and again every ``host_view_reload_interval``
 seconds (a backstop); in between, each refresh reads the store's changes
-log (``store.cassandra.changes``, ``store.mysql.changes``) and re-reads
-only the nodes it names, at the write consistency level.
+log (``store.cassandra.changes``, ``store.mysql.changes``): it adds the
+claims the log carries to the nodes they were taken on, skips the changes
+it already holds (its own claims) and re-reads the other nodes it names,
+at the write consistency level.
 
 Concurrent requests share reads: a request waits for a read that started
 after it asked (one that is out when it asks is not enough), and the
@@ -107,12 +109,32 @@ class HostView:
                 or now - self._loaded_at >= interval):
             self._load(store, now)
             return
-        fresh = [entry for entry in store.changes.since(self._read_from)
-                 if entry[0] not in self._seen]
-        for node_uuid in {node_uuid for _, _, node_uuid in fresh}:
+        fresh = [change for change in store.changes.since(self._read_from)
+                 if change.change_id not in self._seen]
+        for node_uuid in self._apply(fresh):
             self._reread(store, node_uuid)
         self._remember(fresh, now)
         metrics.count('view_changes_read', len(fresh))
+
+    def _apply(self, changes):
+        """Apply ``changes`` in order; the nodes they leave to be read.
+
+        A node is read once, after its changes: its row has them all.
+        """
+        unknown = set()
+        with self._lock:
+            for change in changes:
+                held = self._nodes.get(change.node_uuid)
+                if held is None or change.node_uuid in unknown:
+                    unknown.add(change.node_uuid)
+                    continue
+                usage = change.applied_to(held)
+                if usage is None:
+                    unknown.add(change.node_uuid)
+                elif usage is not held:
+                    self._nodes[change.node_uuid] = usage
+                    metrics.count('view_claims_applied')
+        return unknown
 
     def expire(self):
         """Make the next refresh read every node."""
@@ -160,13 +182,13 @@ class HostView:
         """
         self._read_from = max(
             [self._read_from or 0, now - QUIET_LOOKBACK_SECONDS]
-            + [changed_at for _, changed_at, _ in entries])
+            + [change.changed_at for change in entries])
         horizon = self._read_from - 2 * base.OVERLAP_SECONDS
         self._seen = {change_id: seen_at
                       for change_id, seen_at in self._seen.items()
                       if seen_at > horizon}
-        self._seen.update((change_id, changed_at)
-                          for change_id, changed_at, _ in entries)
+        self._seen.update((change.change_id, change.changed_at)
+                          for change in entries)
 
     def note(self, usage):
         """Take ``usage`` (``NodeUsage``) as the node's newest state.

@@ -132,6 +132,51 @@ class NodeUsage:
     def claimed(self, resource_class):
         return sum(c.resources.get(resource_class, 0) for c in self.claims)
 
+    def with_claim(self, generation, consumer_uuid, resources):
+        """The usage once the consumer's claim made ``generation``.
+
+        It replaces the consumer's claim on the node, as stores do.
+        """
+        claims = [claim for claim in self.claims
+                  if claim.consumer_uuid != consumer_uuid]
+        return NodeUsage(
+            dataclasses.replace(self.record, generation=generation),
+            claims + [Claim(consumer_uuid, dict(resources), None)],
+            self.state_json)
+
+
+class Change(collections.namedtuple(
+        'Change', 'change_id changed_at node_uuid generation consumer_uuid '
+                  'resources')):
+    """One entry of a ``ChangeLog``: node ``node_uuid`` changed.
+
+    ``change_id`` is unique; ``changed_at`` is in epoch seconds.
+    ``generation`` is the node's generation the change made, and
+    ``consumer_uuid`` and ``resources`` the claim that made it, if a claim
+    did.  A release does not move the generation, and an older version's
+    entries carry none: ``generation`` is None, the node must be read.
+    """
+
+    __slots__ = ()
+
+    def applied_to(self, usage):
+        """``usage`` (``NodeUsage``) with this change in it, or None.
+
+        None when only a read of the node can tell.  The result is never
+        less used than the node: a claim is added only to the generation it
+        was taken on; a release, which may be older than what ``usage``
+        holds, is left to the read.
+        """
+        if self.generation is None:
+            return None
+        if usage.record.generation >= self.generation:
+            return usage
+        if (self.resources is not None
+                and usage.record.generation == self.generation - 1):
+            return usage.with_claim(self.generation, self.consumer_uuid,
+                                    self.resources)
+        return None
+
 
 def usages(rows):
     """Group rows of nodes joined to their claims into ``NodeUsage``.
@@ -208,11 +253,11 @@ class HostStore(abc.ABC):
 
 
 class ChangeLog(abc.ABC):
-    """Which nodes changed when: what host views refresh from."""
+    """Which nodes changed when, and how: what host views refresh from."""
 
     @abc.abstractmethod
     def since(self, seconds):
-        """``[(change id, epoch seconds, node uuid)]`` after ``seconds``.
+        """The ``Change`` entries after ``seconds`` (epoch), oldest first.
 
         Looks back ``OVERLAP_SECONDS`` further; ids are unique, so
         a reader skips the entries it has seen.

@@ -81,6 +81,45 @@ class HostViewTests:
         self.other.release(self.nodes[0].node_uuid, consumer)
         self._until(lambda: self._claims_on(self.nodes[0]) == [])
 
+    def test_another_scheduler_s_claim_reaches_the_view_unread(self):
+        before = metrics.snapshot()
+        node, consumer = self.nodes[0].node_uuid, uuid.uuid4()
+        self.assertTrue(node_claim.claim(self.other, node, consumer,
+                                         ONE_VCPU, 60))
+        self._until(lambda: self._claims_on(self.nodes[0]) == [consumer])
+        after = metrics.snapshot()
+        self.assertEqual(before.get('view_rows_read'),
+                         after.get('view_rows_read'))
+        self.assertEqual(before.get('view_claims_applied', 0) + 1,
+                         after['view_claims_applied'])
+        self.assertEqual(self.claims.node_usage(node).record.generation,
+                         self.view.get(node).record.generation)
+        # A release is read: the node as stored says what is left.
+        self.other.release(node, consumer)
+        self._until(lambda: self._claims_on(self.nodes[0]) == [])
+        self.assertEqual(after.get('view_rows_read', 0) + 1,
+                         metrics.snapshot()['view_rows_read'])
+
+    def test_the_log_carries_claims_and_generations(self):
+        start = time.time() - 1
+        node, consumer = self.nodes[1].node_uuid, uuid.uuid4()
+        self.other.claim(node, 1, consumer, ONE_VCPU, 60)
+        self.hosts.update(dataclasses.replace(self.nodes[1], generation=2))
+        self.other.release(node, consumer)
+        wanted = [(2, consumer, ONE_VCPU), (3, None, None),
+                  (None, None, None)]
+        deadline = time.monotonic() + 10
+        while True:
+            logged = [(c.generation, c.consumer_uuid, c.resources)
+                      for c in self.claims.changes.since(start)
+                      if c.node_uuid == node]
+            # Its creation first, without a generation: a new node is read.
+            if logged[1:] == wanted:
+                break
+            self.assertLess(time.monotonic(), deadline, logged)
+            time.sleep(0.05)
+        self.assertEqual((None, None, None), logged[0])
+
     def test_a_stale_view_loses_the_compare_and_set_then_claims(self):
         node = self.nodes[2].node_uuid
         self.assertTrue(node_claim.claim(self.other, node, uuid.uuid4(),
@@ -143,15 +182,15 @@ class TestCassandraChangeLog(base.TestCase):
         deadline = time.monotonic() + 10
         while True:
             entries = self.log.since(now - changes.BUCKET_SECONDS)
-            if {node for _, _, node in entries} == expected:
+            if {change.node_uuid for change in entries} == expected:
                 break
             self.assertLess(time.monotonic(), deadline,
                             'read %s of the three appends' % entries)
             time.sleep(0.05)
-        self.assertEqual(3, len({change_id for change_id, _, _ in entries}))
+        self.assertEqual(3, len({change.change_id for change in entries}))
         # Stamped by the coordinator's clock, not the writers'.
-        for _, changed_at, _ in entries:
-            self.assertLess(abs(changed_at - now), 30)
+        for change in entries:
+            self.assertLess(abs(change.changed_at - now), 30)
         # Nothing after: the read bounds the time as well as the buckets.
         self.assertEqual([], self.log.since(
             time.time() + base_store.OVERLAP_SECONDS + 1))

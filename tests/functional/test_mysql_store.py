@@ -38,6 +38,7 @@ from nova_cassandra.claims import node_claim
 from nova_cassandra.conf import mysql as mysql_conf
 from nova_cassandra import exception
 from nova_cassandra.store import base as store_base
+from nova_cassandra.store.mysql import changes as sql_changes
 from nova_cassandra.store.mysql import claims
 from nova_cassandra.store.mysql import database as database_mod
 from nova_cassandra.store.mysql import hosts as sql_hosts
@@ -305,17 +306,40 @@ class TestSchemaChecks(base.TestCase):
         # What version 1 left: no heartbeat table, no changes log.
         for table in ('compute_services', 'host_changes'):
             db.execute('DROP TABLE %s.%s' % (db.name, table))
-        db.execute('DELETE FROM %s.schema_migrations WHERE version IN (2, 3)'
-                   % db.name)
+        db.execute('DELETE FROM %s.schema_migrations '
+                   'WHERE version IN (2, 3, 4)' % db.name)
         e = self.assertRaises(exception.MySQLSchemaMismatch,
                               db.database.check)
         self.assertIn("run 'nova-cassandra-manage mysql sync'", str(e))
         with db.database.writer() as connection:
-            self.assertEqual([2, 3], schema.sync(connection, 2))
+            self.assertEqual([2, 3, 4], schema.sync(connection, 2))
         db.database.check()
         self.assertEqual(node.capacity, store.get(node.node_uuid).capacity)
         store.report('compute1')
         self.assertEqual({'compute1'}, set(store.heartbeats()))
+
+    def test_upgrade_from_version_3_keeps_the_changes_log(self):
+        db = self.useFixture(MySQLDatabase(1))
+        node = sql_hosts.HostStore(db.database).create(test_claims._node(4))
+        # What version 3 left: a log of node uuids only.
+        db.execute('ALTER TABLE %s.host_changes DROP COLUMN generation, '
+                   'DROP COLUMN consumer_uuid, DROP COLUMN resources'
+                   % db.name)
+        db.execute('DELETE FROM %s.schema_migrations WHERE version = 4'
+                   % db.name)
+        self.assertRaises(exception.MySQLSchemaMismatch, db.database.check)
+        with db.database.writer() as connection:
+            self.assertEqual([4], schema.sync(connection, 1))
+        db.database.check()
+        consumer = uuid.uuid4()
+        claims.ClaimStore(db.database).claim(
+            node.node_uuid, 1, consumer, {'VCPU': 1}, 60)
+        self.assertEqual(
+            [(node.node_uuid, None, None, None),
+             (node.node_uuid, 2, consumer, {'VCPU': 1})],
+            [(c.node_uuid, c.generation, c.consumer_uuid, c.resources)
+             for c in sql_changes.ChangeLog(db.database).since(
+                 time.time() - 60)])
 
     def test_unreachable_server_is_named(self):
         url = _server_url().set(port=1, database='x')

@@ -12,7 +12,11 @@
 
 """Schema migrations and the version check on a real Cassandra."""
 
+import time
+import uuid
+
 from nova_cassandra import exception
+from nova_cassandra.store.cassandra import changes
 from nova_cassandra.store.cassandra import hosts
 from nova_cassandra.store.cassandra import schema
 from tests.functional import base
@@ -67,16 +71,46 @@ class TestSchema(base.TestCase):
             self.ks.session.execute('DROP TABLE %s.%s'
                                     % (self.ks.keyspace, table))
         self.ks.session.execute('DELETE FROM %s.schema_migrations '
-                                'WHERE version IN (2, 3)' % self.ks.keyspace)
+                                'WHERE version IN (2, 3, 4)'
+                                % self.ks.keyspace)
         e = self.assertRaises(exception.SchemaVersionMismatch, schema.check,
                               self.ks.session, self.ks.keyspace)
         self.assertIn('db sync', str(e))
-        self.assertEqual([2, 3], self._sync())
+        self.assertEqual([2, 3, 4], self._sync())
         schema.check(self.ks.session, self.ks.keyspace)
         self.assertEqual(node.capacity,
                          store.get(node.node_uuid, latest=True).capacity)
         store.report('compute1')
         self.assertEqual({'compute1'}, set(store.heartbeats()))
+
+    def test_upgrade_from_version_3_keeps_the_changes_log(self):
+        node = uuid.uuid4()
+        log = changes.ChangeLog(self.ks.session, self.ks.keyspace)
+        log.append(node)
+        # What version 3 left: a log of node uuids only.
+        self.ks.session.execute(
+            'ALTER TABLE %s.host_changes DROP (generation, consumer_uuid, '
+            'claim)' % self.ks.keyspace)
+        self.ks.session.execute('DELETE FROM %s.schema_migrations '
+                                'WHERE version = 4' % self.ks.keyspace)
+        self.assertRaises(exception.SchemaVersionMismatch, schema.check,
+                          self.ks.session, self.ks.keyspace)
+        self.assertEqual([4], self._sync())
+        schema.check(self.ks.session, self.ks.keyspace)
+        # The driver's statements were prepared on the old table: a new
+        # log prepares them on the new one.
+        log = changes.ChangeLog(self.ks.session, self.ks.keyspace)
+        log.append(node, 7, node, {'VCPU': 1})
+        deadline = time.monotonic() + 10
+        while True:
+            logged = [(c.generation, c.consumer_uuid, c.resources)
+                      for c in log.since(time.time() - 60)]
+            if len(logged) == 2:
+                break
+            self.assertLess(time.monotonic(), deadline, logged)
+            time.sleep(0.05)
+        self.assertEqual([(None, None, None), (7, node, {'VCPU': 1})],
+                         logged)
 
     def test_missing_keyspace(self):
         self.assertRaises(exception.KeyspaceNotFound, schema.check,

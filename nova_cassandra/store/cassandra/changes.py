@@ -14,8 +14,10 @@
 
 Every write that changes what a scheduler would decide about a node (its
 state, a claim taken or released) appends the node's uuid here, after the
-write itself succeeded.  A scheduler's ``HostView`` reads the log
-incrementally instead of every node per request.
+write itself succeeded, with the generation it made and the claim it took
+(see ``base.Change``).  A scheduler's ``HostView`` reads the log
+incrementally instead of every node per request, and adds the claims it
+reads to its copy of their nodes instead of reading them again.
 
 Rows are bucketed by the writer's clock (``BUCKET_SECONDS`` buckets, split
 into ``SHARDS`` partitions so no single replica takes every append) and
@@ -31,6 +33,7 @@ the compare-and-set of a claim checks the node as stored.
 
 import time
 
+from cassandra import query
 from cassandra import util as cassandra_util
 from oslo_log import log as logging
 
@@ -42,15 +45,20 @@ LOG = logging.getLogger(__name__)
 BUCKET_SECONDS = 60
 SHARDS = 4
 
-# INSERT INTO host_changes (bucket, shard, changed_at, node_uuid)
-# VALUES (?, ?, now(), ?)
 _APPEND = """
-INSERT INTO {ks}.host_changes (bucket, shard, changed_at, node_uuid)
-VALUES (?, ?, now(), ?)"""
+INSERT INTO {ks}.host_changes (bucket, shard, changed_at, node_uuid,
+                               generation, consumer_uuid, claim)
+VALUES (?, ?, now(), ?, ?, ?, ?)"""
 
 _SINCE = """
-SELECT changed_at, node_uuid FROM {ks}.host_changes
+SELECT changed_at, node_uuid, generation, consumer_uuid, claim
+FROM {ks}.host_changes
 WHERE bucket IN ? AND shard IN ? AND changed_at > minTimeuuid(?)"""
+
+
+def _unset(value):
+    """``value``, or the driver's unset marker (a null is a tombstone)."""
+    return query.UNSET_VALUE if value is None else value
 
 
 def bucket(seconds):
@@ -70,29 +78,37 @@ class ChangeLog(session_mod.Statements, base.ChangeLog):
         self._append = self.prepare(_APPEND)
         self._since = self.prepare(_SINCE)
 
-    def append(self, node_uuid):
+    def append(self, node_uuid, generation=None, consumer_uuid=None,
+               resources=None):
         """Record that the node changed, without waiting for the write.
 
-        A lost append only delays when views see the change.
+        ``generation``: the node's generation the change made, if it moved
+        it; ``consumer_uuid`` and ``resources``: the claim that did (see
+        ``base.Change``).  A lost append only delays when views see the
+        change.
         """
         statement, profile = self._append
         future = self.session.execute_async(
             statement, (bucket(time.time()), node_uuid.int % SHARDS,
-                        node_uuid),
+                        node_uuid, _unset(generation), _unset(consumer_uuid),
+                        _unset(resources)),
             execution_profile=profile)
         future.add_errback(_not_logged, node_uuid)
 
     def since(self, seconds):
-        """``[(change id, epoch seconds, node uuid)]`` after ``seconds``.
+        """The ``base.Change`` entries after ``seconds``, oldest first.
 
         Reads ``OVERLAP_SECONDS`` further back; the ids (timeuuids) tell
         the entries a reader has already seen.
         """
         start = seconds - base.OVERLAP_SECONDS
         buckets = list(range(bucket(start), bucket(time.time()) + 2))
-        return [(row.changed_at,
-                 cassandra_util.unix_time_from_uuid1(row.changed_at),
-                 row.node_uuid)
-                for row in self.execute(
-                    self._since,
-                    (buckets, list(range(SHARDS)), int(start * 1000)))]
+        rows = self.execute(self._since, (buckets, list(range(SHARDS)),
+                                          int(start * 1000)))
+        return sorted(
+            (base.Change(row.changed_at,
+                         cassandra_util.unix_time_from_uuid1(row.changed_at),
+                         row.node_uuid, row.generation, row.consumer_uuid,
+                         row.claim and dict(row.claim))
+             for row in rows),
+            key=lambda change: change.changed_at)

@@ -97,7 +97,8 @@ class ClaimStore(session_mod.Statements, base.ClaimStore):
             node_uuid, consumer_uuid, resources, ttl))
         if not session_mod.applied(result):
             raise hosts.refused(result, node_uuid, generation)
-        self.changes.append(node_uuid)
+        self.changes.append(node_uuid, generation + 1, consumer_uuid,
+                            resources)
         return generation + 1
 
     def now(self):

@@ -136,7 +136,7 @@ class HostStore(session_mod.Statements, base.HostStore):
                                       execution_profile=profile)
         if not session_mod.applied(result):
             raise refused(result, record.node_uuid, record.generation)
-        self.changes.append(record.node_uuid)
+        self.changes.append(record.node_uuid, new_generation)
         return dataclasses.replace(record, generation=new_generation)
 
     def get(self, node_uuid, latest=False):

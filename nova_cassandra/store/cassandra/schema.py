@@ -84,6 +84,14 @@ MIGRATIONS = (
           AND comment = 'nova-cassandra: which nodes changed when'
         """,
     ]),
+    # The generation a change made and the claim that made it, so views
+    # add claims to their copy of a node instead of reading it again.
+    Migration(4, 'generation and claim in the host changes log', [
+        """
+        ALTER TABLE {ks}.host_changes ADD IF NOT EXISTS (
+            generation bigint, consumer_uuid uuid, claim map<text, bigint>)
+        """,
+    ]),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -35,12 +35,21 @@ _PURGE_EVERY = 1000
 _TABLE = schema.HOST_CHANGES
 
 
-def append(connection, node_uuid):
-    """Record, in ``connection``'s transaction, that the node changed."""
-    # INSERT INTO host_changes (node_uuid, changed_at)
-    # VALUES (?, UTC_TIMESTAMP(6))
+def append(connection, node_uuid, generation=None, consumer_uuid=None,
+           resources=None):
+    """Record, in ``connection``'s transaction, that the node changed.
+
+    ``generation``: the node's generation the change made, if it moved it;
+    ``consumer_uuid`` and ``resources``: the claim that did (see
+    ``base.Change``).
+    """
+    # INSERT INTO host_changes (node_uuid, changed_at, generation,
+    #     consumer_uuid, resources)
+    # VALUES (?, UTC_TIMESTAMP(6), ?, ?, ?)
     connection.execute(_TABLE.insert().values(
-        node_uuid=node_uuid, changed_at=database_mod.NOW))
+        node_uuid=node_uuid, changed_at=database_mod.NOW,
+        generation=generation, consumer_uuid=consumer_uuid,
+        resources=resources))
     if random.randrange(_PURGE_EVERY) == 0:
         # DELETE FROM host_changes
         # WHERE changed_at < UTC_TIMESTAMP(6) - INTERVAL ? SECOND
@@ -56,19 +65,26 @@ class ChangeLog(base.ChangeLog):
         self._database = database
 
     def since(self, seconds):
-        """``[(change id, epoch seconds, node uuid)]`` after ``seconds``.
+        """The ``base.Change`` entries after ``seconds``, oldest first.
 
         Reads ``OVERLAP_SECONDS`` further back.
         """
         start = datetime.datetime.fromtimestamp(
             seconds - base.OVERLAP_SECONDS, datetime.timezone.utc)
         with self._database.reader() as connection:
-            # SELECT id, changed_at, node_uuid FROM host_changes
-            # WHERE changed_at > ?
+            # SELECT id, changed_at, node_uuid, generation, consumer_uuid,
+            #     resources
+            # FROM host_changes WHERE changed_at > ? ORDER BY changed_at
             rows = connection.execute(
                 sa.select(_TABLE.c.id, _TABLE.c.changed_at,
-                          _TABLE.c.node_uuid)
-                .where(_TABLE.c.changed_at > start.replace(tzinfo=None)))
-            return [(row.id, row.changed_at.replace(
-                tzinfo=datetime.timezone.utc).timestamp(), row.node_uuid)
+                          _TABLE.c.node_uuid, _TABLE.c.generation,
+                          _TABLE.c.consumer_uuid, _TABLE.c.resources)
+                .where(_TABLE.c.changed_at > start.replace(tzinfo=None))
+                .order_by(_TABLE.c.changed_at))
+            return [base.Change(
+                row.id,
+                row.changed_at.replace(
+                    tzinfo=datetime.timezone.utc).timestamp(),
+                row.node_uuid, row.generation, row.consumer_uuid,
+                row.resources)
                 for row in rows]

@@ -112,7 +112,8 @@ class ClaimStore(base.ClaimStore):
                 resources=insert.inserted.resources,
                 claimed_at=insert.inserted.claimed_at,
                 expires_at=insert.inserted.expires_at))
-            changes.append(connection, node_uuid)
+            changes.append(connection, node_uuid, generation + 1,
+                           consumer_uuid, resources)
         return generation + 1
 
     @staticmethod

@@ -121,7 +121,8 @@ class HostStore(base.HostStore):
                 claims.c.node_uuid == record.node_uuid,
                 sa.or_(claims.c.consumer_uuid.in_(list(fold)),
                        claims.c.expires_at <= database_mod.NOW)))
-            changes.append(connection, record.node_uuid)
+            changes.append(connection, record.node_uuid,
+                           record.generation + 1)
         return dataclasses.replace(record, generation=record.generation + 1)
 
     def get(self, node_uuid, latest=False):

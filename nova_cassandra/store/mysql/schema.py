@@ -65,6 +65,11 @@ HOST_CHANGES = sa.Table(
     sa.Column('node_uuid', sa.Uuid, nullable=False),
     sa.Column('changed_at', mysql.DATETIME(fsp=6), nullable=False,
               index=True),
+    # The generation the change made and the claim that made it (see
+    # ``nova_cassandra.store.base.Change``); added by migration 4.
+    sa.Column('generation', sa.BigInteger, nullable=True),
+    sa.Column('consumer_uuid', sa.Uuid, nullable=True),
+    sa.Column('resources', sa.JSON(none_as_null=True), nullable=True),
     mysql_engine='InnoDB')
 
 
@@ -114,6 +119,22 @@ def _create_host_changes(connection, shards):
     HOST_CHANGES.create(connection, checkfirst=True)
 
 
+def _add_change_columns(connection, shards):
+    """Add to ``host_changes`` the columns it lacks.
+
+    None when migration 3 created it with this code.
+    """
+    present = {column['name'] for column
+               in sa.inspect(connection).get_columns(HOST_CHANGES.name)}
+    for column in HOST_CHANGES.columns:
+        if column.name not in present:
+            # ALTER TABLE host_changes ADD COLUMN <name> <type> NULL
+            connection.execute(sa.text('ALTER TABLE %s ADD COLUMN %s %s NULL'
+                                       % (HOST_CHANGES.name, column.name,
+                                          column.type.compile(
+                                              connection.dialect))))
+
+
 Migration = collections.namedtuple('Migration', 'version description apply')
 
 MIGRATIONS = (
@@ -122,6 +143,8 @@ MIGRATIONS = (
     Migration(2, 'compute services heartbeat, one row per host',
               _create_compute_services),
     Migration(3, 'host changes log', _create_host_changes),
+    Migration(4, 'generation and claim in the host changes log',
+              _add_change_columns),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -54,9 +54,17 @@ class FakeStore:
             raise exception.HostNotFound(node=node_uuid)
         return self.nodes[node_uuid]
 
-    def change(self, usage):
+    def change(self, usage, consumer_uuid=None, resources=None,
+               generation=True):
+        """Store ``usage``; log it with the claim that made it, if any.
+
+        ``generation`` False logs no generation, as a release does.
+        """
         self.nodes[usage.record.node_uuid] = usage
-        self.log.append((uuid.uuid4(), time.time(), usage.record.node_uuid))
+        self.log.append(base.Change(
+            uuid.uuid4(), time.time(), usage.record.node_uuid,
+            usage.record.generation if generation else None, consumer_uuid,
+            resources))
 
 
 class TestHostView(testtools.TestCase):
@@ -80,10 +88,60 @@ class TestHostView(testtools.TestCase):
         self.assertEqual([self.a], self.store.node_reads)
         self.assertEqual(3, self.view.get(self.a).record.used['VCPU'])
 
+    def test_a_claim_in_the_log_is_added_without_a_read(self):
+        self.view.refresh()
+        consumer = uuid.uuid4()
+        claimed = _usage(self.a).with_claim(2, consumer, {'VCPU': 3})
+        self.store.change(claimed, consumer, {'VCPU': 3})
+        self.view.refresh()
+        self.assertEqual([], self.store.node_reads)
+        self.assertEqual(claimed, self.view.get(self.a))
+
+    def test_a_change_the_view_holds_is_not_read(self):
+        self.view.refresh()
+        # This scheduler's own claim, noted when taken, then logged.
+        claimed = _usage(self.a).with_claim(2, uuid.uuid4(), {'VCPU': 1})
+        self.view.note(claimed)
+        self.store.change(claimed, claimed.claims[0].consumer_uuid,
+                          {'VCPU': 1})
+        self.view.refresh()
+        self.assertEqual([], self.store.node_reads)
+        self.assertIs(claimed, self.view.get(self.a))
+
+    def test_a_claim_on_a_generation_not_held_reads_the_node_once(self):
+        self.view.refresh()
+        # The view missed generation 2: the claims after it are read.
+        self.store.change(_usage(self.a, generation=2, used=1))
+        del self.store.log[:]
+        for generation in (3, 4):
+            consumer = uuid.uuid4()
+            self.store.change(
+                _usage(self.a, generation=generation, used=1).with_claim(
+                    generation, consumer, {'VCPU': 1}),
+                consumer, {'VCPU': 1})
+        self.view.refresh()
+        self.assertEqual([self.a], self.store.node_reads)
+        self.assertEqual(4, self.view.get(self.a).record.generation)
+        self.assertEqual(1, self.view.get(self.a).record.used['VCPU'])
+
+    def test_a_release_reads_the_node(self):
+        consumer = uuid.uuid4()
+        self.store.nodes[self.a] = _usage(self.a).with_claim(
+            2, consumer, {'VCPU': 2})
+        self.view.refresh()
+        # A release does not move the generation: only a read tells what
+        # the node holds now.
+        self.store.change(_usage(self.a, generation=2), consumer,
+                          generation=False)
+        self.view.refresh()
+        self.assertEqual([self.a], self.store.node_reads)
+        self.assertEqual([], self.view.get(self.a).claims)
+
     def test_a_node_deleted_leaves_the_view(self):
         self.view.refresh()
         del self.store.nodes[self.b]
-        self.store.log.append((uuid.uuid4(), time.time(), self.b))
+        self.store.log.append(
+            base.Change(uuid.uuid4(), time.time(), self.b, None, None, None))
         self.view.refresh()
         self.assertIsNone(self.view.get(self.b))
         self.assertEqual([self.a], [u.record.node_uuid
