@@ -71,11 +71,7 @@ def purge(placement):
     """Remove every provider, allocation, service and mapping of fleets."""
     context = nova_context.get_admin_context()
     providers = placement.providers(fake_driver.NODE_PREFIX)
-    allocations = placement_mod.each(placement.allocations, providers)
-    # Provider by provider, so that release batches seldom share one.
-    placement.release(dict.fromkeys(
-        consumer for rp_uuid in sorted(allocations)
-        for consumer in allocations[rp_uuid]))
+    placement.release_held(providers)
     placement_mod.each(placement.delete_provider, providers)
     for service in objects.ServiceList.get_all(context):
         if service.host.startswith(('nc-exp-compute-', CONDUCTOR_HOST)):

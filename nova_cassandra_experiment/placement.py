@@ -122,6 +122,20 @@ class Placement:
             consumers[i:i + RELEASE_BATCH]
             for i in range(0, len(consumers), RELEASE_BATCH)])
 
+    def release_held(self, rp_uuids, consumers=None):
+        """Remove the allocations ``consumers`` hold on these providers.
+
+        ``consumers``: a set, or None for every consumer.  Only consumers
+        that hold an allocation are released: placement creates a consumer
+        it does not know, with no allocations, that a later request for it
+        as a new consumer then conflicts with.  Provider by provider, so
+        that release batches seldom share one.
+        """
+        held = each(self.allocations, rp_uuids)
+        self.release(dict.fromkeys(
+            consumer for rp_uuid in sorted(held) for consumer in held[rp_uuid]
+            if consumers is None or consumer in consumers))
+
     def _release(self, consumers):
         body = {consumer: {'allocations': {}, 'project_id': RELEASER,
                            'user_id': RELEASER} for consumer in consumers}

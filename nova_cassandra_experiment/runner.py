@@ -282,8 +282,9 @@ class Experiment:
         accounted for in the fill): releasing them would leave the store
         tombstones for the measured requests to read.
         """
-        self.placement.release(r.instance_uuid
-                               for r in self.stream + self.warmup)
+        self.placement.release_held(
+            fleet.providers,
+            {r.instance_uuid for r in self.stream + self.warmup})
         if state:
             self.progress('  emptying the store; the computes re-publish '
                           'their %d nodes' % fleet.hosts)

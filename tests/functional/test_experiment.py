@@ -84,7 +84,8 @@ class TestExperiment(base.TestCase):
         for (name, _), run in runs.items():
             self.assertTrue(result['setups'][name]['available'])
             self.assertEqual(50, run['hosts'])
-            self.assertEqual(0, run['errors'], output)
+            self.assertEqual(0, run['errors'],
+                             '%s\n%s' % (output, run['first_errors']))
             # Every request either landed or got NoValidHost, the
             # oversized ones (which fit no node) among the true ones.
             self.assertEqual(run['requests'], run['placed'] +

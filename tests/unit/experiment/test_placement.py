@@ -43,6 +43,18 @@ class TestWrites(testtools.TestCase):
             self.assertTrue(all(record['allocations'] == {}
                                 for record in call.args[1].values()))
 
+    def test_release_held_names_only_consumers_holding_allocations(self):
+        held = {'rp2': {'c3': {}, 'c1': {}}, 'rp1': {'c2': {}, 'c1': {}}}
+        self.placement.allocations = held.get
+        self.placement.release_held(['rp2', 'rp1'], {'c1', 'c3', 'c9'})
+        # c9 holds nothing: releasing it would make placement create it.
+        self.assertEqual([['c1', 'c3']],
+                         [list(c.args[1]) for c in self.post.call_args_list])
+        self.post.reset_mock()
+        self.placement.release_held(['rp2', 'rp1'])
+        self.assertEqual([['c2', 'c1', 'c3']],
+                         [list(c.args[1]) for c in self.post.call_args_list])
+
     def test_release_keeps_the_order_given(self):
         consumers = ['c%04d' % i for i in range(400, 0, -1)]
         self.placement.release(consumers)
