@@ -109,8 +109,7 @@ class HostView:
                 or now - self._loaded_at >= interval):
             self._load(store, now)
             return
-        fresh = [change for change in store.changes.since(self._read_from)
-                 if change.change_id not in self._seen]
+        fresh = store.changes.since(self._read_from, self._seen)
         for node_uuid in self._apply(fresh):
             self._reread(store, node_uuid)
         self._remember(fresh, now)

@@ -256,11 +256,12 @@ class ChangeLog(abc.ABC):
     """Which nodes changed when, and how: what host views refresh from."""
 
     @abc.abstractmethod
-    def since(self, seconds):
+    def since(self, seconds, seen=()):
         """The ``Change`` entries after ``seconds`` (epoch), oldest first.
 
-        Looks back ``OVERLAP_SECONDS`` further; ids are unique, so
-        a reader skips the entries it has seen.
+        Looks back ``OVERLAP_SECONDS`` further; ids are unique, so a
+        reader passes the ids it has seen (``seen``, any container) and
+        gets only the others.
         """
 
 

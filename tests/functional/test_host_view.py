@@ -110,15 +110,20 @@ class HostViewTests:
                   (None, None, None)]
         deadline = time.monotonic() + 10
         while True:
+            entries = self.claims.changes.since(start)
             logged = [(c.generation, c.consumer_uuid, c.resources)
-                      for c in self.claims.changes.since(start)
-                      if c.node_uuid == node]
+                      for c in entries if c.node_uuid == node]
             # Its creation first, without a generation: a new node is read.
             if logged[1:] == wanted:
                 break
             self.assertLess(time.monotonic(), deadline, logged)
             time.sleep(0.05)
         self.assertEqual((None, None, None), logged[0])
+        # A reader gets only the entries it has not seen.
+        seen = {change.change_id for change in entries[::2]}
+        self.assertEqual(
+            [c.change_id for c in entries if c.change_id not in seen],
+            [c.change_id for c in self.claims.changes.since(start, seen)])
 
     def test_a_stale_view_loses_the_compare_and_set_then_claims(self):
         node = self.nodes[2].node_uuid

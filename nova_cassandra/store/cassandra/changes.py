@@ -95,11 +95,11 @@ class ChangeLog(session_mod.Statements, base.ChangeLog):
             execution_profile=profile)
         future.add_errback(_not_logged, node_uuid)
 
-    def since(self, seconds):
+    def since(self, seconds, seen=()):
         """The ``base.Change`` entries after ``seconds``, oldest first.
 
-        Reads ``OVERLAP_SECONDS`` further back; the ids (timeuuids) tell
-        the entries a reader has already seen.
+        Reads ``OVERLAP_SECONDS`` further back; the ids (timeuuids) in
+        ``seen`` are skipped before they are decoded.
         """
         start = seconds - base.OVERLAP_SECONDS
         buckets = list(range(bucket(start), bucket(time.time()) + 2))
@@ -109,6 +109,6 @@ class ChangeLog(session_mod.Statements, base.ChangeLog):
             (base.Change(row.changed_at,
                          cassandra_util.unix_time_from_uuid1(row.changed_at),
                          row.node_uuid, row.generation, row.consumer_uuid,
-                         row.claim and dict(row.claim))
-             for row in rows),
+                         row.claim)
+             for row in rows if row.changed_at not in seen),
             key=lambda change: change.changed_at)

@@ -64,10 +64,11 @@ class ChangeLog(base.ChangeLog):
     def __init__(self, database):
         self._database = database
 
-    def since(self, seconds):
+    def since(self, seconds, seen=()):
         """The ``base.Change`` entries after ``seconds``, oldest first.
 
-        Reads ``OVERLAP_SECONDS`` further back.
+        Reads ``OVERLAP_SECONDS`` further back; the ids in ``seen`` are
+        skipped.
         """
         start = datetime.datetime.fromtimestamp(
             seconds - base.OVERLAP_SECONDS, datetime.timezone.utc)
@@ -87,4 +88,4 @@ class ChangeLog(base.ChangeLog):
                     tzinfo=datetime.timezone.utc).timestamp(),
                 row.node_uuid, row.generation, row.consumer_uuid,
                 row.resources)
-                for row in rows]
+                for row in rows if row.id not in seen]

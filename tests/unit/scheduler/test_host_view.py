@@ -42,7 +42,8 @@ class FakeStore:
         self.log = []
         self.full_reads = 0
         self.node_reads = []
-        self.changes = mock.Mock(since=lambda seconds: list(self.log))
+        self.changes = mock.Mock(since=lambda seconds, seen=(): [
+            change for change in self.log if change.change_id not in seen])
 
     def all_usage(self):
         self.full_reads += 1
@@ -199,7 +200,7 @@ class TestSharedReads(testtools.TestCase):
         self.errors = []
         self.store.changes = mock.Mock(since=self._since)
 
-    def _since(self, seconds):
+    def _since(self, seconds, seen=()):
         self.log_reads += 1
         if self.log_reads == 1:
             self.read_out.set()
