@@ -278,9 +278,10 @@ class Experiment:
     def _reset(self, fleet, filled, state):
         """Back to the fleet as pre-filled, with no trace of the last run.
 
-        The warm-up's placements stay in each run (they are few, and were
-        accounted for in the fill): releasing them would leave the store
-        tombstones for the measured requests to read.
+        The stream's and the warm-up's consumers are released in placement,
+        since each run sends both again as new consumers; the store is
+        emptied (no tombstones left for the next run to read) and the
+        computes publish their nodes to it again.
         """
         self.placement.release_held(
             fleet.providers,
