@@ -18,7 +18,9 @@ host manager needs only those of its candidates' hosts: their ``disabled``
 and ``forced_down`` as nova-api has just set them, and their last report,
 so they are still read from the cell databases on every request, but with
 the hosts named in the query.  The cost then follows the candidates, not
-the fleet.
+the fleet.  The rows are read with a Core select, not an ORM query: the
+``Service`` objects are built from them as stock builds them from the
+models, without the ORM's per-row bookkeeping nobody uses.
 """
 
 from nova import context as context_module
@@ -27,6 +29,7 @@ from nova.db.main import models
 from nova import objects
 from nova.objects import base
 from oslo_log import log as logging
+import sqlalchemy as sa
 
 from nova_cassandra import metrics
 
@@ -35,14 +38,22 @@ LOG = logging.getLogger(__name__)
 BINARY = 'nova-compute'
 
 
+_SERVICES = models.Service.__table__
+
+
 @db_api.pick_context_manager_reader
 def _service_rows(context, hosts):
-    """Rows of the nova-compute services on ``hosts`` in one cell."""
-    query = db_api.model_query(context, models.Service).filter_by(
-        binary=BINARY)
+    """Rows (mappings) of the nova-compute services on ``hosts`` in one cell.
+
+    Deleted services are left out, as stock's ``model_query`` leaves them.
+    """
+    # SELECT * FROM services
+    # WHERE `binary` = 'nova-compute' AND deleted = 0 AND host IN (...)
+    query = sa.select(_SERVICES).where(_SERVICES.c.binary == BINARY,
+                                       _SERVICES.c.deleted == 0)
     if hosts is not None:
-        query = query.filter(models.Service.host.in_(hosts))
-    return query.all()
+        query = query.where(_SERVICES.c.host.in_(hosts))
+    return context.session.execute(query).mappings().all()
 
 
 def on_hosts(context, cells, hosts=None):
