@@ -19,7 +19,8 @@ seconds (a backstop); in between, each refresh reads the store's changes
 log (``store.cassandra.changes``, ``store.mysql.changes``): it adds the
 claims the log carries to the nodes they were taken on, skips the changes
 it already holds (its own claims) and re-reads the other nodes it names,
-at the write consistency level.
+together (``ClaimStore.node_usages``: concurrent reads on Cassandra, one
+query per shard on MySQL), at the write consistency level.
 
 Concurrent requests share reads: a request waits for a read that started
 after it asked (one that is out when it asks is not enough), and the
@@ -38,7 +39,6 @@ import threading
 import time
 
 from nova_cassandra import conf as nc_conf
-from nova_cassandra import exception
 from nova_cassandra import metrics
 from nova_cassandra.store import backends
 from nova_cassandra.store import base
@@ -110,8 +110,7 @@ class HostView:
             self._load(store, now)
             return
         fresh = store.changes.since(self._read_from, self._seen)
-        for node_uuid in self._apply(fresh):
-            self._reread(store, node_uuid)
+        self._reread(store, self._apply(fresh))
         self._remember(fresh, now)
         metrics.count('view_changes_read', len(fresh))
 
@@ -159,15 +158,20 @@ class HostView:
             self._order = tuple(nodes)
         self._loaded_from, self._loaded_at = store, now
 
-    def _reread(self, store, node_uuid):
-        metrics.count('view_rows_read')
-        try:
-            self.note(store.node_usage(node_uuid))
-        except exception.HostNotFound:
+    def _reread(self, store, node_uuids):
+        """Read ``node_uuids`` again, together; drop those deleted."""
+        if not node_uuids:
+            return
+        metrics.count('view_rows_read', len(node_uuids))
+        gone = set(node_uuids)
+        for usage in store.node_usages(node_uuids):
+            gone.discard(usage.record.node_uuid)
+            self.note(usage)
+        if gone:
             with self._lock:
-                if self._nodes.pop(node_uuid, None) is not None:
-                    self._order = tuple(n for n in self._order
-                                        if n != node_uuid)
+                for node_uuid in gone:
+                    self._nodes.pop(node_uuid, None)
+                self._order = tuple(n for n in self._order if n not in gone)
 
     def _remember(self, entries, now):
         """Mark ``entries`` seen; move where the next read starts.

@@ -274,11 +274,21 @@ class ClaimStore(abc.ABC):
 
     changes = None
 
-    @abc.abstractmethod
     def node_usage(self, node_uuid):
         """The node's ``NodeUsage``, read as a claim must see it.
 
         Raises ``HostNotFound``.
+        """
+        for usage in self.node_usages([node_uuid]):
+            return usage
+        raise exception.HostNotFound(node=node_uuid)
+
+    @abc.abstractmethod
+    def node_usages(self, node_uuids):
+        """The ``NodeUsage`` of each of ``node_uuids`` that exists.
+
+        Read as a claim must see them, together rather than one after the
+        other; in no set order.
         """
 
     @abc.abstractmethod

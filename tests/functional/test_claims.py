@@ -24,6 +24,7 @@ from testtools.content import text_content
 from nova_cassandra.claims import capacity
 from nova_cassandra.claims import checker
 from nova_cassandra.claims import node_claim
+from nova_cassandra import exception
 from nova_cassandra.store import base as store_base
 from nova_cassandra.store.cassandra import claims
 from nova_cassandra.store.cassandra import hosts
@@ -164,7 +165,7 @@ class ClaimStoreTests:
         node = self._create(4)
         self.claims.claim(node.node_uuid, 1, uuid.uuid4(), ONE_VCPU, 300)
         e = self.assertRaises(
-            claims.exception.HostConflict, self.claims.claim,
+            exception.HostConflict, self.claims.claim,
             node.node_uuid, 1, uuid.uuid4(), ONE_VCPU, 300)
         self.assertEqual(2, e.kwargs['found'])
         self.assertEqual(1, len(self.claims.node_usage(node.node_uuid).claims))
@@ -195,8 +196,25 @@ class ClaimStoreTests:
         self.assertEqual(1, usage.record.used['VCPU'])
         self.assertEqual(3, usage.record.generation)
 
+    def test_nodes_read_together_with_their_claims(self):
+        nodes = [self._create(4).node_uuid for _ in range(3)]
+        consumer = uuid.uuid4()
+        self.assertTrue(node_claim.claim(self.claims, nodes[1], consumer,
+                                         ONE_VCPU, 300))
+        unknown = uuid.uuid4()
+        usages = {usage.record.node_uuid: usage for usage in
+                  self.claims.node_usages(nodes + [unknown])}
+        # The unknown node is left out; the others read as one by one.
+        self.assertEqual(set(nodes), set(usages))
+        for node in nodes:
+            self.assertEqual(self.claims.node_usage(node), usages[node])
+        self.assertEqual([consumer], [
+            claim.consumer_uuid for claim in usages[nodes[1]].claims])
+        self.assertRaises(exception.HostNotFound, self.claims.node_usage,
+                          unknown)
+
     def test_unknown_node(self):
-        self.assertRaises(claims.exception.HostNotFound,
+        self.assertRaises(exception.HostNotFound,
                           node_claim.claim, self.claims, uuid.uuid4(),
                           uuid.uuid4(), ONE_VCPU, 300)
 

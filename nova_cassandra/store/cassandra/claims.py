@@ -22,7 +22,6 @@ compute folds a claim into the node's usage when it publishes the instance
 (see ``HostStore.update(..., fold=...)``).
 """
 
-from nova_cassandra import exception
 from nova_cassandra.store import base
 from nova_cassandra.store.cassandra import changes
 from nova_cassandra.store.cassandra import hosts
@@ -74,12 +73,15 @@ class ClaimStore(session_mod.Statements, base.ClaimStore):
         self._release = self.prepare(_RELEASE)
         self._now = self.prepare(_NOW)
 
-    def node_usage(self, node_uuid):
-        """The node's amounts and live claims, read at the write quorum."""
-        for usage in base.usages(self.execute(self._node_usage,
-                                              (node_uuid,))):
-            return usage
-        raise exception.HostNotFound(node=node_uuid)
+    def node_usages(self, node_uuids):
+        """The nodes' amounts and live claims, read at the write quorum.
+
+        One read per node, up to ``session.CONCURRENT_READS`` at a time.
+        """
+        for rows in self.execute_each(self._node_usage,
+                                      [(node_uuid,) for node_uuid in
+                                       node_uuids]):
+            yield from base.usages(rows)
 
     def all_usage(self):
         """Every node's amounts and live claims, in pages (for checks)."""

@@ -30,6 +30,7 @@ import functools
 import sys
 
 from cassandra import cluster as cluster_mod
+from cassandra import concurrent
 from cassandra import connection
 from cassandra import ConsistencyLevel
 from cassandra import DriverException
@@ -44,6 +45,8 @@ LOG = logging.getLogger(__name__)
 
 FAST_READ = 'fast_read'
 WRITE = cluster_mod.EXEC_PROFILE_DEFAULT
+# Statements in flight at once in ``Statements.execute_each``.
+CONCURRENT_READS = 32
 
 # What a request to the cluster raises when the cluster cannot answer it:
 # too few replicas, a timeout, every node down.
@@ -84,6 +87,18 @@ class Statements:
         statement, profile = prepared
         return self.session.execute(statement, params,
                                     execution_profile=profile)
+
+    def execute_each(self, prepared, params):
+        """Run a ``prepare``-d statement once per item of ``params``.
+
+        ``CONCURRENT_READS`` at a time; their results, in order.  Raises
+        the first error any of them meets.
+        """
+        statement, profile = prepared
+        results = concurrent.execute_concurrent_with_args(
+            self.session, statement, params, concurrency=CONCURRENT_READS,
+            execution_profile=profile)
+        return [result for _, result in results]
 
 
 def applied(result):

@@ -21,10 +21,11 @@ counting at once and are deleted when the compute next writes the node or
 when ``delete_expired`` runs (``nova-cassandra-manage claims reap``).
 """
 
+import collections
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
-from nova_cassandra import exception
 from nova_cassandra.store import base
 from nova_cassandra.store.mysql import changes
 from nova_cassandra.store.mysql import database as database_mod
@@ -63,16 +64,18 @@ class ClaimStore(base.ClaimStore):
         self.database = database
         self.changes = changes.ChangeLog(database)
 
-    def node_usage(self, node_uuid):
-        """The node's amounts and live claims."""
-        shard = self.database.shard(node_uuid)
-        with self.database.reader() as connection:
-            # ... WHERE n.node_uuid = ?
-            rows = connection.execute(_usage_query(shard).where(
-                shard.nodes.c.node_uuid == node_uuid)).all()
-        for usage in base.usages(rows):
-            return usage
-        raise exception.HostNotFound(node=node_uuid)
+    def node_usages(self, node_uuids):
+        """The nodes' amounts and live claims, one query per shard."""
+        by_shard = collections.defaultdict(list)
+        for node_uuid in node_uuids:
+            by_shard[self.database.shard(node_uuid)].append(node_uuid)
+        for shard, uuids in by_shard.items():
+            with self.database.reader() as connection:
+                # ... WHERE n.node_uuid IN (?, ...) ORDER BY n.node_uuid
+                rows = connection.execute(_usage_query(shard).where(
+                    shard.nodes.c.node_uuid.in_(uuids)).order_by(
+                        shard.nodes.c.node_uuid)).all()
+            yield from base.usages(rows)
 
     def all_usage(self):
         """Every node's amounts and live claims, shard by shard."""

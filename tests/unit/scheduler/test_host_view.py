@@ -41,7 +41,9 @@ class FakeStore:
         self.nodes = {usage.record.node_uuid: usage for usage in nodes}
         self.log = []
         self.full_reads = 0
+        # Nodes read again, and in how many reads.
         self.node_reads = []
+        self.reads = 0
         self.changes = mock.Mock(since=lambda seconds, seen=(): [
             change for change in self.log if change.change_id not in seen])
 
@@ -49,11 +51,11 @@ class FakeStore:
         self.full_reads += 1
         return list(self.nodes.values())
 
-    def node_usage(self, node_uuid):
-        self.node_reads.append(node_uuid)
-        if node_uuid not in self.nodes:
-            raise exception.HostNotFound(node=node_uuid)
-        return self.nodes[node_uuid]
+    def node_usages(self, node_uuids):
+        self.reads += 1
+        self.node_reads.extend(node_uuids)
+        return [self.nodes[node_uuid] for node_uuid in node_uuids
+                if node_uuid in self.nodes]
 
     def change(self, usage, consumer_uuid=None, resources=None,
                generation=True):
@@ -138,12 +140,16 @@ class TestHostView(testtools.TestCase):
         self.assertEqual([self.a], self.store.node_reads)
         self.assertEqual([], self.view.get(self.a).claims)
 
-    def test_a_node_deleted_leaves_the_view(self):
+    def test_nodes_changed_are_read_together_and_deleted_ones_leave(self):
         self.view.refresh()
+        self.store.change(_usage(self.a, generation=2, used=3))
         del self.store.nodes[self.b]
         self.store.log.append(
             base.Change(uuid.uuid4(), time.time(), self.b, None, None, None))
         self.view.refresh()
+        self.assertEqual(1, self.store.reads)
+        self.assertEqual({self.a, self.b}, set(self.store.node_reads))
+        self.assertEqual(3, self.view.get(self.a).record.used['VCPU'])
         self.assertIsNone(self.view.get(self.b))
         self.assertEqual([self.a], [u.record.node_uuid
                                     for u in self.view.walk()])
