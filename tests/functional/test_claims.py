@@ -204,7 +204,7 @@ class ClaimStoreTests:
         unknown = uuid.uuid4()
         usages = {usage.record.node_uuid: usage for usage in
                   self.claims.node_usages(nodes + [unknown])}
-        # The unknown node is left out; the others read as one by one.
+        # The unknown node is left out; each other one as read alone.
         self.assertEqual(set(nodes), set(usages))
         for node in nodes:
             self.assertEqual(self.claims.node_usage(node), usages[node])
