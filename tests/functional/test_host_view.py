@@ -170,32 +170,67 @@ class TestCassandraChangeLog(base.TestCase):
         super().setUp()
         ks = self.useFixture(base.CassandraKeyspace())
         self.log = changes.ChangeLog(ks.session, ks.keyspace)
+        # The start of the current bucket: writers a little apart around
+        # it append to different buckets.
+        self.boundary = (changes.bucket(time.time())
+                         * changes.BUCKET_SECONDS)
+
+    def _clock(self, seconds):
+        """Run as a process whose clock reads ``seconds``."""
+        return mock.patch.object(
+            changes, 'time', mock.Mock(**{'time.return_value': seconds}))
 
     def _append_at(self, node_uuid, seconds):
-        """Append as a writer whose clock reads ``seconds``."""
-        with mock.patch.object(changes, 'time',
-                               mock.Mock(**{'time.return_value': seconds})):
+        with self._clock(seconds):
             self.log.append(node_uuid)
 
-    def test_one_read_spans_the_buckets_of_writers_a_minute_apart(self):
-        now = time.time()
-        behind, here, ahead = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-        self._append_at(behind, now - changes.BUCKET_SECONDS)
-        self._append_at(here, now)
-        self._append_at(ahead, now + changes.BUCKET_SECONDS)
-        expected = {behind, here, ahead}
+    def _read_at(self, reader, expected):
+        """The entries a reader whose clock reads ``reader`` gets.
+
+        Reads again (for up to 10 s) until they are of the nodes
+        ``expected``, and fails if they never are.
+        """
         deadline = time.monotonic() + 10
         while True:
-            entries = self.log.since(now - changes.BUCKET_SECONDS)
+            with self._clock(reader):
+                entries = self.log.since(reader)
             if {change.node_uuid for change in entries} == expected:
-                break
+                return entries
             self.assertLess(time.monotonic(), deadline,
-                            'read %s of the three appends' % entries)
+                            'read %s, not the appends of %s'
+                            % (entries, expected))
             time.sleep(0.05)
-        self.assertEqual(3, len({change.change_id for change in entries}))
+
+    def test_a_read_before_a_bucket_ends_reads_writers_ahead(self):
+        margin = base_store.OVERLAP_SECONDS
+        reader = self.boundary - margin / 8
+        here, ahead = uuid.uuid4(), uuid.uuid4()
+        self._append_at(here, reader)
+        self._append_at(ahead, reader + margin * 7 / 8)
+        entries = self._read_at(reader, {here, ahead})
+        self.assertEqual(2, len({change.change_id for change in entries}))
         # Stamped by the coordinator's clock, not the writers'.
         for change in entries:
-            self.assertLess(abs(change.changed_at - now), 30)
+            self.assertLess(abs(change.changed_at - time.time()), 30)
         # Nothing after: the read bounds the time as well as the buckets.
-        self.assertEqual([], self.log.since(
-            time.time() + base_store.OVERLAP_SECONDS + 1))
+        self.assertEqual([], self.log.since(time.time() + margin + 1))
+
+    def test_a_read_after_a_bucket_starts_reads_writers_behind(self):
+        margin = base_store.OVERLAP_SECONDS
+        reader = self.boundary + margin / 8
+        here, behind = uuid.uuid4(), uuid.uuid4()
+        self._append_at(here, reader)
+        self._append_at(behind, reader - margin * 7 / 8)
+        self._read_at(reader, {here, behind})
+
+    def test_a_read_leaves_buckets_past_the_margin_alone(self):
+        # A read costs Cassandra one partition read per bucket (and shard):
+        # a reader more than the margin before the end of its bucket does
+        # not read the next one.
+        margin = base_store.OVERLAP_SECONDS
+        reader = self.boundary - 2 * margin
+        here, beyond = uuid.uuid4(), uuid.uuid4()
+        # Appended first, so it has landed when the other one is read.
+        self._append_at(beyond, self.boundary + margin / 8)
+        self._append_at(here, reader)
+        self._read_at(reader, {here})

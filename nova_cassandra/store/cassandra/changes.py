@@ -25,6 +25,10 @@ stamped with the coordinator's ``now()``.  Readers start from the newest
 entry they have seen, look back a margin of ``base.OVERLAP_SECONDS`` and skip
 the entries they have seen, so an append that lands a little late, or
 stamped by a coordinator whose clock is a little behind, is still read.
+They read the buckets of that margin on both sides of their own clock, so
+the appends of a writer whose clock is up to the margin ahead or behind
+are read as well; every other bucket is left alone (a read costs Cassandra
+one partition read per bucket and shard).
 An entry that is never read (a writer that died between its write and the
 append, clocks further apart than the margin) leaves the view stale until
 the next change of that node or its periodic full reload; stale is safe,
@@ -98,11 +102,13 @@ class ChangeLog(session_mod.Statements, base.ChangeLog):
     def since(self, seconds, seen=()):
         """The ``base.Change`` entries after ``seconds``, oldest first.
 
-        Reads ``OVERLAP_SECONDS`` further back; the ids (timeuuids) in
+        Reads ``OVERLAP_SECONDS`` further back, and the buckets of writers
+        whose clocks are up to that much ahead; the ids (timeuuids) in
         ``seen`` are skipped before they are decoded.
         """
         start = seconds - base.OVERLAP_SECONDS
-        buckets = list(range(bucket(start), bucket(time.time()) + 2))
+        buckets = list(range(bucket(start),
+                             bucket(time.time() + base.OVERLAP_SECONDS) + 1))
         rows = self.execute(self._since, (buckets, list(range(SHARDS)),
                                           int(start * 1000)))
         return sorted(
