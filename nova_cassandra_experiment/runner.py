@@ -20,7 +20,10 @@ run then starts from the same state: what the run before placed is
 deleted from placement and the set-up's store is emptied and re-published
 by the computes (``CassandraState.reset``), K fresh schedulers start, get
 warm-up requests, and the seeded stream goes through
-``select_destinations`` while CPU is counted.  The schedulers stop and
+``select_destinations`` while CPU is counted.  A preset with
+``warm_up_pass`` first sends the stream once, as a run at the first K
+that no result counts, so the first measured run finds the services and
+the store as warm as the last.  The schedulers stop and
 placement's records (or the store's) are checked; for a set-up with a
 store that writes placement, the store's claims are compared with
 placement's allocations of the run's consumers (``mirror``: both must
@@ -198,9 +201,11 @@ class Experiment:
             if state:
                 state.wait_for_nodes(filled, fleet.compute_hosts,
                                      timeout=120 + hosts)
+            if self.preset.warm_up_pass:
+                self._warm_up(setup, fleet, run_dir, state, placement_pids)
             runs = []
             for i, k in enumerate(self.preset.schedulers):
-                if i:
+                if i or self.preset.warm_up_pass:
                     self._reset(fleet, filled, state)
                 self.progress('%s, %d hosts, K=%d: running %d requests'
                               % (setup.name, hosts, k, len(self.stream)))
@@ -218,6 +223,24 @@ class Experiment:
             fleet.stop()
             if state:
                 state.close()
+
+    def _warm_up(self, setup, fleet, run_dir, state, placement_pids):
+        """The stream at the first K, as a run, counted in no result.
+
+        Its record goes to ``warm-up/record.json`` in the fleet's run
+        directory (a violation there is still one to look at).
+        """
+        k = self.preset.schedulers[0]
+        self.progress('%s, %d hosts, K=%d: warm-up pass of %d requests, '
+                      'not counted' % (setup.name, fleet.hosts, k,
+                                       len(self.stream)))
+        warm_up_dir = os.path.join(run_dir, 'warm-up')
+        os.makedirs(warm_up_dir, exist_ok=True)
+        record = self._run_once(setup, fleet, k, warm_up_dir, state,
+                                placement_pids)
+        with open(os.path.join(warm_up_dir, 'record.json'), 'w') as out:
+            json.dump(record, out, indent=1)
+        self.progress('  ' + _one_line(record))
 
     def _state(self, setup):
         """The experiment's view of the set-up's store, if it has one."""
