@@ -116,22 +116,25 @@ def end_to_end_table(passes):
 def cpu_table(runs):
     """CPU milliseconds per placement by process group, one row a run.
 
-    The last column: the share of the box's busy time (``/proc/stat``)
-    over the run that no group accounts for.
+    Then the share of the box's busy time (``/proc/stat``) over the run
+    that no group accounts for, and the box's speed before the run
+    (``yardstick``: CPU ms of a fixed workload, more is slower).
     """
     groups = sorted({g for run in runs for g in run['cpu_ms_per_placement']})
     rows = [('set-up', 'hosts', 'K') + tuple(groups) +
-            ('total', 'unaccounted')]
+            ('total', 'unaccounted', 'yardstick ms')]
     for run in runs:
         per = run['cpu_ms_per_placement']
         unaccounted = run.get('cpu_unaccounted_share')
+        box_ms = run.get('yardstick_ms')
         rows.append((run['setup'], str(run['hosts']),
                      str(run['schedulers'])) +
                     tuple('%.1f' % per[g] if per.get(g) is not None else '-'
                           for g in groups) +
                     ('%.1f' % sum(v for v in per.values() if v),
                      '-' if unaccounted is None
-                     else '%.0f%%' % (100 * unaccounted)))
+                     else '%.0f%%' % (100 * unaccounted),
+                     '-' if box_ms is None else '%.1f' % box_ms))
     return _aligned(rows)
 
 

@@ -60,6 +60,7 @@ from nova_cassandra_experiment import progress
 from nova_cassandra_experiment import schedulers as schedulers_mod
 from nova_cassandra_experiment import stats
 from nova_cassandra_experiment import workload
+from nova_cassandra_experiment import yardstick
 
 LOG = logging.getLogger(__name__)
 
@@ -322,6 +323,7 @@ class Experiment:
             k, self.conf.config_file, setup.scheduler_conf,
             os.path.join(run_dir, 'k%d' % k), self.conf.transport_url)
         os.makedirs(schedulers.run_dir, exist_ok=True)
+        box_ms = yardstick.measure()
         try:
             schedulers.start_all(fleet.compute_hosts,
                                  fleet_mod.SYNC_INTERVAL, READY_TIMEOUT)
@@ -366,7 +368,8 @@ class Experiment:
                 + verdict['mirror']['allocations_without_claim'])
         record = _record(setup.name, k, outcomes, seconds, cpu_ms, conflicts,
                          verdict)
-        record.update(cpu_busy_ms=round(window.busy_ms),
+        record.update(yardstick_ms=box_ms,
+                      cpu_busy_ms=round(window.busy_ms),
                       cpu_unaccounted_share=round(window.unaccounted, 3),
                       counters=counted, per_request={
                           name: round(count / len(outcomes), 2)

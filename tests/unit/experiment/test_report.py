@@ -53,12 +53,15 @@ class TestRunsReport(testtools.TestCase):
                          report.runs_table([run]).splitlines()[1].split()[-3:])
 
     def test_cpu_table(self):
-        lines = report.cpu_table(self.RUNS).splitlines()
+        runs = [dict(self.RUNS[0], yardstick_ms=15.24), self.RUNS[1]]
+        lines = report.cpu_table(runs).splitlines()
         self.assertEqual(['set-up', 'hosts', 'K', 'cassandra', 'placement',
-                          'schedulers', 'total', 'unaccounted'],
-                         lines[0].split())
+                          'schedulers', 'total', 'unaccounted', 'yardstick',
+                          'ms'], lines[0].split())
         self.assertEqual(['stock', '50', '1', '-', '3.0', '12.5', '15.5',
-                          '4%'], lines[1].split())
+                          '4%', '15.2'], lines[1].split())
+        # A run recorded before the yardstick existed.
+        self.assertEqual('-', lines[2].split()[-1])
 
     def test_mirror_table_one_row_per_run_that_writes_placement(self):
         mirror = {'claims_without_allocation': 0,
