@@ -39,10 +39,33 @@ from nova_cassandra.store.cassandra import schema
 from tests.functional import base
 
 ADDRESS = '127.0.0.9'
-DEVSTACK_DIR = os.environ.get('DEVSTACK_DIR', os.path.join(
-    os.path.dirname(base.REPO_DIR), 'shared', 'devstack'))
 HARNESS = os.path.join(os.path.dirname(__file__), 'devstack_real.sh')
 MANAGE = os.path.join(os.path.dirname(sys.executable), 'nova-cassandra-manage')
+
+
+def _devstack_dir():
+    """``DEVSTACK_DIR``, else the shared snapshot beside this checkout.
+
+    A clone made elsewhere (``git clone . /tmp/ci``) looks beside the
+    checkout it was cloned from too.
+    """
+    if 'DEVSTACK_DIR' in os.environ:
+        return os.environ['DEVSTACK_DIR']
+    checkouts = [base.REPO_DIR]
+    origin = subprocess.run(
+        ['git', '-C', base.REPO_DIR, 'config', '--get', 'remote.origin.url'],
+        capture_output=True, text=True).stdout.strip()
+    if os.path.isdir(origin):
+        checkouts.append(os.path.abspath(origin))
+    candidates = [os.path.join(os.path.dirname(checkout), 'shared',
+                               'devstack') for checkout in checkouts]
+    for candidate in candidates:
+        if os.path.isfile(os.path.join(candidate, 'functions')):
+            return candidate
+    return candidates[0]
+
+
+DEVSTACK_DIR = _devstack_dir()
 
 
 def _listening(address, port):
@@ -70,9 +93,10 @@ class TestDevstackPlugin(base.TestCase):
         super().setUp()
         if not os.path.isfile(os.path.join(DEVSTACK_DIR, 'functions')):
             self.fail('no devstack checkout at %s: the snapshot lives in the '
-                      'shared folder beside this checkout (../shared/'
-                      'devstack); else git clone https://opendev.org/'
-                      'openstack/devstack and set DEVSTACK_DIR to it'
+                      'shared folder beside this checkout or the one it was '
+                      'cloned from (../shared/devstack); else git clone '
+                      'https://opendev.org/openstack/devstack and set '
+                      'DEVSTACK_DIR to it'
                       % DEVSTACK_DIR)
         self.dest = self.useFixture(fixtures.TempDir()).path
         # Where fetch_plugins would have cloned the plugin.
