@@ -212,6 +212,7 @@ class StoreHostManager(host_manager.HostManager):
             _add_claimed(compute, *claimed)
             cached = self._decoded_rows[usage.record.node_uuid] = (
                 key, compute, state['instances'])
+            metrics.count('host_states_decoded')
         return cached[1:]
 
 

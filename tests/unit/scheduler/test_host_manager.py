@@ -10,6 +10,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
+import collections
 from unittest import mock
 import uuid
 
@@ -21,6 +22,7 @@ from oslo_serialization import jsonutils
 import testtools
 
 from nova_cassandra.claims import candidates
+from nova_cassandra import metrics
 from nova_cassandra.scheduler import host_manager
 from nova_cassandra.scheduler import host_view
 from nova_cassandra.store import backends
@@ -182,6 +184,7 @@ class TestDecoded(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.manager = _manager()
+        self.patch(metrics, '_COUNTS', collections.Counter())
         compute = objects.ComputeNode(
             vcpus=4, vcpus_used=1, memory_mb=4096, memory_mb_used=1024,
             free_ram_mb=3072, local_gb=40, local_gb_used=10, free_disk_gb=30,
@@ -221,3 +224,4 @@ class TestDecoded(testtools.TestCase):
         second, _ = self._decoded(claim, (None, {'MEMORY_MB': 512}))
         self.assertEqual(2048, second.memory_mb_used)
         self.assertEqual(1536, first.memory_mb_used)
+        self.assertEqual(2, metrics.snapshot()['host_states_decoded'])
