@@ -57,7 +57,7 @@ from nova_cassandra.store import backends
 
 LOG = logging.getLogger(__name__)
 
-# What ``_add_claimed`` takes, in its order.
+# What ``_with_claimed`` takes, in its order.
 CLAIMED_CLASSES = (host_record.VCPU, host_record.MEMORY_MB,
                    host_record.DISK_GB)
 
@@ -76,9 +76,9 @@ class StoreHostManager(host_manager.HostManager):
     def __init__(self):
         super().__init__()
         self.backend.stores()
-        # node uuid -> ((state JSON, amounts claimed), ComputeNode,
-        # instances): a node whose stored state and claimed amounts did not
-        # change is not decoded again.
+        # node uuid -> (state JSON, ComputeNode as published, instances,
+        # amounts claimed, ComputeNode counting them): a node whose stored
+        # state did not change is not decoded again.
         self._decoded_rows = {}
         # host -> {uuid: Instance} on its nodes, from the last read.
         self._host_instances = {}
@@ -197,27 +197,39 @@ class StoreHostManager(host_manager.HostManager):
     def _decoded(self, usage):
         """(ComputeNode, instance uuids) of a node as the view holds it.
 
-        The ComputeNode counts the node's open claims as used.  Decoded
-        once per stored state and claims: a node that did not change since
-        the last request costs no JSON or object deserialization.
+        The ComputeNode counts the node's open claims as used.  The state
+        the compute published is decoded once per change of it: a node
+        whose claims alone changed since the last request costs a shallow
+        copy, and one that did not change costs nothing.
         """
         claimed = tuple(usage.claimed(resource_class)
                         for resource_class in CLAIMED_CLASSES)
-        key = (usage.state_json, claimed)
         cached = self._decoded_rows.get(usage.record.node_uuid)
-        if cached is None or cached[0] != key:
+        if cached is None or cached[0] != usage.state_json:
             state = jsonutils.loads(usage.state_json or '{}')
-            compute = objects.ComputeNode.obj_from_primitive(
+            published = objects.ComputeNode.obj_from_primitive(
                 state['compute_node'])
-            _add_claimed(compute, *claimed)
-            cached = self._decoded_rows[usage.record.node_uuid] = (
-                key, compute, state['instances'])
+            cached = (usage.state_json, published, state['instances'],
+                      None, None)
             metrics.count('host_states_decoded')
-        return cached[1:]
+        state_json, published, instances, counted, compute = cached
+        if counted != claimed:
+            compute = _with_claimed(published, *claimed)
+            self._decoded_rows[usage.record.node_uuid] = (
+                state_json, published, instances, claimed, compute)
+        return compute, instances
 
 
-def _add_claimed(compute, vcpus, memory_mb, disk_gb):
-    """Count amounts claimed on ``compute``'s node as used on it."""
+def _with_claimed(published, vcpus, memory_mb, disk_gb):
+    """``published`` (ComputeNode), amounts claimed on it counted as used.
+
+    A shallow copy when anything is claimed: the copy shares the values of
+    every other field, and its record of changed fields, with
+    ``published``; the host manager only reads either.
+    """
+    if not (vcpus or memory_mb or disk_gb):
+        return published
+    compute = copy.copy(published)
     compute.vcpus_used += vcpus
     compute.memory_mb_used += memory_mb
     compute.free_ram_mb -= memory_mb
@@ -225,6 +237,7 @@ def _add_claimed(compute, vcpus, memory_mb, disk_gb):
     compute.free_disk_gb -= disk_gb
     if compute.disk_available_least is not None:
         compute.disk_available_least -= disk_gb
+    return compute
 
 
 CassandraHostManager = backends.bind(StoreHostManager, backends.CASSANDRA)

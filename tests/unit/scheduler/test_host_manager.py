@@ -217,11 +217,17 @@ class TestDecoded(testtools.TestCase):
                           compute.free_ram_mb, compute.local_gb_used,
                           compute.free_disk_gb, compute.disk_available_least))
 
-    def test_decoded_again_only_when_the_claims_change(self):
+    def test_decoded_once_per_published_state(self):
         claim = (uuid.uuid4(), {'MEMORY_MB': 512})
         first, _ = self._decoded(claim)
         self.assertIs(first, self._decoded(claim)[0])
         second, _ = self._decoded(claim, (None, {'MEMORY_MB': 512}))
         self.assertEqual(2048, second.memory_mb_used)
         self.assertEqual(1536, first.memory_mb_used)
+        unclaimed, _ = self._decoded()
+        self.assertEqual(1024, unclaimed.memory_mb_used)
+        self.assertEqual(1, metrics.snapshot()['host_states_decoded'])
+        self.state_json = self.state_json.replace('["i"]', '["j"]')
+        compute, instances = self._decoded(claim)
+        self.assertEqual((1536, ['j']), (compute.memory_mb_used, instances))
         self.assertEqual(2, metrics.snapshot()['host_states_decoded'])
