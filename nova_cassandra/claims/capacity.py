@@ -42,6 +42,28 @@ def fits(usage, resources):
     return True
 
 
+def largest_limits(usages):
+    """``{resource class: the largest limit}`` among ``usages``' nodes."""
+    largest = {}
+    for usage in usages:
+        for resource_class in usage.record.capacity:
+            room = limit(usage.record, resource_class)
+            if room is not None and room > largest.get(resource_class, -1):
+                largest[resource_class] = room
+    return largest
+
+
+def beyond(largest, resources):
+    """True if ``resources`` fit no node, ``largest`` its limits' maxima.
+
+    Usage only takes room away: a class asked beyond every node's limit
+    (``largest_limits``), or of no node, fits nowhere.
+    """
+    return any(amount > largest.get(resource_class, 0)
+               for resource_class, amount in resources.items()
+               if amount > 0)
+
+
 def violations(usage):
     """(resource class, taken, limit) for each class over its limit."""
     found = []

@@ -108,6 +108,9 @@ class StoreClaims(claims.ClaimsDriver):
                 reason='claims cannot be read from the %s store: %s'
                        % (self.backend.name, e))
         metrics.count('requests')
+        if capacity.beyond(view.largest_limits(), resources):
+            metrics.count('beyond_every_node')
+            raise nova_exception.NoValidHost(reason='')
         found = candidates.Candidates(
             (usage for usage in view.walk()
              if query.matches(usage.record)

@@ -38,6 +38,7 @@ import random
 import threading
 import time
 
+from nova_cassandra.claims import capacity
 from nova_cassandra import conf as nc_conf
 from nova_cassandra import metrics
 from nova_cassandra.store import backends
@@ -66,6 +67,9 @@ class HostView:
         # Node uuids in a list replaced, never changed in place, so walks
         # that started before a node came or went go on undisturbed.
         self._order = ()
+        # ``capacity.largest_limits`` of the nodes; None once a node came,
+        # went or changed what it can hold.
+        self._largest = None
         # Change ids read, kept while a read may return them again.
         self._seen = {}
         self._read_from = None
@@ -156,6 +160,7 @@ class HostView:
                     nodes[node_uuid] = held
             self._nodes = nodes
             self._order = tuple(nodes)
+            self._largest = None
         self._loaded_from, self._loaded_at = store, now
 
     def _reread(self, store, node_uuids):
@@ -172,6 +177,7 @@ class HostView:
                 for node_uuid in gone:
                     self._nodes.pop(node_uuid, None)
                 self._order = tuple(n for n in self._order if n not in gone)
+                self._largest = None
 
     def _remember(self, entries, now):
         """Mark ``entries`` seen; move where the next read starts.
@@ -207,10 +213,24 @@ class HostView:
             self._nodes[node_uuid] = usage
             if held is None:
                 self._order = self._order + (node_uuid,)
+            if held is None or _limits(held.record) != _limits(usage.record):
+                self._largest = None
 
     def get(self, node_uuid):
         """The node's ``NodeUsage``, or None."""
         return self._nodes.get(node_uuid)
+
+    def largest_limits(self):
+        """``{resource class: the largest limit}`` among the nodes.
+
+        What no node can hold is refused without a walk (``capacity.beyond``).
+        Computed again only after a node came, went or changed its
+        capacity, reserved amounts or allocation ratios.
+        """
+        with self._lock:
+            if self._largest is None:
+                self._largest = capacity.largest_limits(self._nodes.values())
+            return self._largest
 
     def nodes(self):
         """Every node's ``NodeUsage``."""
@@ -235,6 +255,11 @@ class HostView:
             if usage is not None:
                 yield usage
             position = (position + stride) % count
+
+
+def _limits(record):
+    """What ``capacity.limit`` reads of a ``HostRecord``."""
+    return record.capacity, record.reserved, record.allocation_ratio
 
 
 def get_view(backend):

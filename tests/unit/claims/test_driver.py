@@ -119,6 +119,13 @@ class TestCassandraClaims(testtools.TestCase):
         self.assertRaises(nova_exception.NoValidHost,
                           self.driver.get_candidates, None, self.spec, None)
 
+    def test_beyond_every_node_is_no_valid_host_without_a_walk(self):
+        self.patch(host_view.HostView, 'walk',
+                   mock.Mock(side_effect=AssertionError('walked')))
+        self.spec.flavor.memory_mb = 8192
+        self.assertRaises(nova_exception.NoValidHost,
+                          self.driver.get_candidates, None, self.spec, None)
+
     def _aggregates(self, hosts_by_uuid):
         def get_by_uuid(context, aggregate_uuid):
             if aggregate_uuid not in hosts_by_uuid:

@@ -169,6 +169,31 @@ class TestHostView(testtools.TestCase):
         self.view.note(_usage(self.a, generation=4, used=0))
         self.assertEqual(2, self.view.get(self.a).record.used['VCPU'])
 
+    def test_largest_limits_follow_nodes_and_their_capacity(self):
+        self.view.refresh()
+        self.assertEqual({'VCPU': 4}, self.view.largest_limits())
+        c = uuid.uuid4()
+        big = _usage(c)
+        big.record.capacity['VCPU'] = 16
+        self.view.note(big)
+        self.assertEqual({'VCPU': 16}, self.view.largest_limits())
+        halved = _usage(c, generation=2)
+        halved.record.capacity['VCPU'] = 16
+        halved.record.allocation_ratio['VCPU'] = 0.5
+        self.view.note(halved)
+        self.assertEqual({'VCPU': 8}, self.view.largest_limits())
+        # A claim or a usage change alone keeps them.
+        with mock.patch.object(host_view.capacity,
+                               'largest_limits') as computed:
+            self.view.note(_usage(self.a, generation=2, used=3))
+            self.assertEqual({'VCPU': 8}, self.view.largest_limits())
+        computed.assert_not_called()
+        self.store.log.append(
+            base.Change(uuid.uuid4(), time.time(), c, None, None, None))
+        self.view.refresh()
+        self.assertIsNone(self.view.get(c))
+        self.assertEqual({'VCPU': 4}, self.view.largest_limits())
+
     def test_walk_visits_every_node_once(self):
         nodes = [_usage(uuid.uuid4()) for _ in range(12)]
         for usage in nodes:
