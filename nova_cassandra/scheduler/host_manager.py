@@ -39,6 +39,7 @@ requests a scheduler answers at once do not all weigh the node one of them
 has just claimed on as the emptiest.
 """
 
+import collections
 import copy
 import uuid as uuid_mod
 import weakref
@@ -61,6 +62,11 @@ LOG = logging.getLogger(__name__)
 CLAIMED_CLASSES = (host_record.VCPU, host_record.MEMORY_MB,
                    host_record.DISK_GB)
 
+# A node's state as published (its JSON, decoded ComputeNode and instance
+# uuids), and the ComputeNode built from it with ``claimed`` counted.
+_Decoded = collections.namedtuple(
+    '_Decoded', 'state_json published instances claimed compute')
+
 
 class StoreHostManager(host_manager.HostManager):
     """Builds host states from the rows computes publish to the store.
@@ -76,9 +82,8 @@ class StoreHostManager(host_manager.HostManager):
     def __init__(self):
         super().__init__()
         self.backend.stores()
-        # node uuid -> (state JSON, ComputeNode as published, instances,
-        # amounts claimed, ComputeNode counting them): a node whose stored
-        # state did not change is not decoded again.
+        # node uuid -> _Decoded: a node whose stored state did not change
+        # is not decoded again.
         self._decoded_rows = {}
         # host -> {uuid: Instance} on its nodes, from the last read.
         self._host_instances = {}
@@ -204,20 +209,20 @@ class StoreHostManager(host_manager.HostManager):
         """
         claimed = tuple(usage.claimed(resource_class)
                         for resource_class in CLAIMED_CLASSES)
-        cached = self._decoded_rows.get(usage.record.node_uuid)
-        if cached is None or cached[0] != usage.state_json:
+        decoded = self._decoded_rows.get(usage.record.node_uuid)
+        if decoded is None or decoded.state_json != usage.state_json:
             state = jsonutils.loads(usage.state_json or '{}')
-            published = objects.ComputeNode.obj_from_primitive(
-                state['compute_node'])
-            cached = (usage.state_json, published, state['instances'],
-                      None, None)
+            decoded = _Decoded(
+                usage.state_json,
+                objects.ComputeNode.obj_from_primitive(state['compute_node']),
+                state['instances'], None, None)
             metrics.count('host_states_decoded')
-        state_json, published, instances, counted, compute = cached
-        if counted != claimed:
-            compute = _with_claimed(published, *claimed)
-            self._decoded_rows[usage.record.node_uuid] = (
-                state_json, published, instances, claimed, compute)
-        return compute, instances
+        if decoded.claimed != claimed:
+            decoded = decoded._replace(
+                claimed=claimed,
+                compute=_with_claimed(decoded.published, *claimed))
+            self._decoded_rows[usage.record.node_uuid] = decoded
+        return decoded.compute, decoded.instances
 
 
 def _with_claimed(published, vcpus, memory_mb, disk_gb):
