@@ -65,24 +65,10 @@ def _devstack_dir():
     return candidates[0]
 
 
-DEVSTACK_DIR = _devstack_dir()
-
-
 def _listening(address, port):
     with socket.socket() as s:
         s.settimeout(1)
         return s.connect_ex((address, port)) == 0
-
-
-def _iniget(path, *options):
-    """``{(section, option): value}`` as devstack's ``iniget`` reads them."""
-    script = ('source "$1/functions"; file=$2; shift 2; '
-              'while (($#)); do iniget "$file" "$1" "$2"; shift 2; done')
-    args = [arg for option in options for arg in option]
-    result = subprocess.run(
-        ['bash', '-c', script, 'iniget', DEVSTACK_DIR, path] + args,
-        capture_output=True, text=True, check=True, timeout=60)
-    return dict(zip(options, result.stdout.split('\n')))
 
 
 class TestDevstackPlugin(base.TestCase):
@@ -91,13 +77,14 @@ class TestDevstackPlugin(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        if not os.path.isfile(os.path.join(DEVSTACK_DIR, 'functions')):
+        self.devstack_dir = _devstack_dir()
+        if not os.path.isfile(os.path.join(self.devstack_dir, 'functions')):
             self.fail('no devstack checkout at %s: the snapshot lives in the '
                       'shared folder beside this checkout or the one it was '
                       'cloned from (../shared/devstack); else git clone '
                       'https://opendev.org/openstack/devstack and set '
                       'DEVSTACK_DIR to it'
-                      % DEVSTACK_DIR)
+                      % self.devstack_dir)
         self.dest = self.useFixture(fixtures.TempDir()).path
         # Where fetch_plugins would have cloned the plugin.
         os.symlink(base.REPO_DIR, os.path.join(self.dest, 'nova-cassandra'))
@@ -110,7 +97,7 @@ class TestDevstackPlugin(base.TestCase):
                                          'tempest.conf')
         self.env = dict(
             PATH=os.environ['PATH'], HOME=os.environ['HOME'],
-            DEVSTACK_DIR=DEVSTACK_DIR, DEST=self.dest,
+            DEVSTACK_DIR=self.devstack_dir, DEST=self.dest,
             DEVSTACK_VENV=sys.prefix, HOST_IP=ADDRESS, CASSANDRA_HEAP='512M',
             NC_CACHE_DIR=os.path.expanduser('~/.cache/nova-cassandra'))
         self.addCleanup(self._kill_cassandra)
@@ -124,6 +111,16 @@ class TestDevstackPlugin(base.TestCase):
         self.assertEqual(0, result.returncode,
                          result.stdout[-2000:] + result.stderr[-3000:])
         return result
+
+    def _iniget(self, path, *options):
+        """``{(section, option): value}`` as devstack's iniget reads them."""
+        script = ('source "$1/functions"; file=$2; shift 2; '
+                  'while (($#)); do iniget "$file" "$1" "$2"; shift 2; done')
+        args = [arg for option in options for arg in option]
+        result = subprocess.run(
+            ['bash', '-c', script, 'iniget', self.devstack_dir, path] + args,
+            capture_output=True, text=True, check=True, timeout=60)
+        return dict(zip(options, result.stdout.split('\n')))
 
     def _kill_cassandra(self):
         """Kill the node a broken unstack or clean phase left running."""
@@ -188,7 +185,7 @@ class TestDevstackPlugin(base.TestCase):
             ('DEFAULT', 'update_resources_interval'): '20',
             ('DEFAULT', 'periodic_fuzzy_delay'): '0',
         }
-        self.assertEqual(computes, _iniget(self.cpu_conf, *computes))
+        self.assertEqual(computes, self._iniget(self.cpu_conf, *computes))
         schedulers = {
             ('scheduler', 'host_manager'): 'cassandra',
             ('scheduler', 'claims_driver'): 'cassandra',
@@ -196,13 +193,13 @@ class TestDevstackPlugin(base.TestCase):
             ('filter_scheduler', 'track_instance_changes'): 'False',
             **computes,
         }
-        self.assertEqual(schedulers, _iniget(self.nova_conf, *schedulers))
+        self.assertEqual(schedulers, self._iniget(self.nova_conf, *schedulers))
         conductors = {
             ('cassandra', 'contact_points'): ADDRESS,
             ('cassandra', 'keyspace'): 'nova_cassandra',
             ('scheduler', 'claims_driver'): 'cassandra',
         }
-        self.assertEqual(conductors, _iniget(self.cell_conf, *conductors))
+        self.assertEqual(conductors, self._iniget(self.cell_conf, *conductors))
         tempest = {
             ('compute', 'min_compute_nodes'): '1',
             ('compute-feature-enabled', 'scheduler_enabled_filters'): 'all',
@@ -210,7 +207,7 @@ class TestDevstackPlugin(base.TestCase):
             ('nova_cassandra', 'scheduler_services'): '1',
             ('nova_cassandra', 'boot_requests'): '4',
         }
-        self.assertEqual(tempest, _iniget(self.tempest_conf, *tempest))
+        self.assertEqual(tempest, self._iniget(self.tempest_conf, *tempest))
 
         status = subprocess.run(
             [MANAGE, '--config-file', self.nova_conf, 'status'],
