@@ -120,19 +120,20 @@ def check(inventories, allocations, placed, refused):
 
 
 def judge(placement, rp_uuids, placed, refused, store_allocations=None):
-    """``(inventories, verdict)``: ``read`` the providers, then ``check``.
+    """``(inventories, allocations, verdict)``: ``read``, then ``check``.
 
-    ``store_allocations``: for a set-up that writes no allocations to
-    placement, a callable returning the store's ``{node: {consumer:
-    resources}}`` to judge by instead; ``missing_allocations`` is then None.
+    ``allocations`` are placement's.  ``store_allocations``: for a set-up
+    that writes no allocations to placement, a callable returning the
+    store's ``{node: {consumer: resources}}`` to judge by instead;
+    ``missing_allocations`` is then None.
     """
     inventories, allocations = read(placement, rp_uuids)
-    if store_allocations is not None:
-        allocations = store_allocations()
-    verdict = check(inventories, allocations, placed, refused)
+    judged = allocations if store_allocations is None else (
+        store_allocations())
+    verdict = check(inventories, judged, placed, refused)
     if store_allocations is not None:
         verdict['missing_allocations'] = None
-    return inventories, verdict
+    return inventories, allocations, verdict
 
 
 def read(placement, rp_uuids):

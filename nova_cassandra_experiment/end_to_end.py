@@ -208,7 +208,7 @@ class EndToEnd(processes.ProcessGroup):
                    if fault.startswith(NOVALIDHOST)}
         errors = [fault for sid, fault in faults.items()
                   if sid not in refused]
-        inventories, verdict = checker.judge(
+        inventories, _, verdict = checker.judge(
             self.placement, fleet.providers, active, refused,
             store_allocations=(None if self.setup.writes_placement
                                else self.state.allocations))

@@ -348,7 +348,7 @@ class Experiment:
             down = schedulers.computes_down()
         finally:
             schedulers.stop()
-        inventories, verdict = checker.judge(
+        inventories, allocations, verdict = checker.judge(
             self.placement, fleet.providers,
             placed={o.request.instance_uuid: o.node
                     for o in outcomes if o.node},
@@ -362,7 +362,7 @@ class Experiment:
             fleet.inventories, inventories)
         verdict['computes_down'] = down
         if state and setup.writes_placement:
-            verdict['mirror'] = self._mirror(fleet, state, counted)
+            verdict['mirror'] = self._mirror(allocations, state, counted)
             verdict['mirror_drift'] = (
                 verdict['mirror']['claims_without_allocation']
                 + verdict['mirror']['allocations_without_claim'])
@@ -377,20 +377,19 @@ class Experiment:
                           if not metrics.is_bucket(name, MIRROR_LAG)})
         return record
 
-    def _mirror(self, fleet, state, counted):
-        """The store's claims against placement, and the writers' figures.
+    def _mirror(self, allocations, state, counted):
+        """The store's claims against placement's, and the writers' figures.
 
+        ``allocations``: placement's, by provider, as the verdict read them.
         Drift: claims of the run's consumers (warm-up and stream) with no
         allocation on their node, and allocations of theirs with no claim.
         """
         consumers = {r.instance_uuid for r in self.stream + self.warmup}
         claims = {node: {c: r for c, r in held.items() if c in consumers}
                   for node, held in state.allocations().items()}
-        allocations = {
-            rp: {c: r for c, r in self.placement.allocations(rp).items()
-                 if c in consumers}
-            for rp in fleet.providers}
-        missing, unclaimed = reconcile.compare(claims, allocations)
+        allocated = {rp: {c: r for c, r in held.items() if c in consumers}
+                     for rp, held in allocations.items()}
+        missing, unclaimed = reconcile.compare(claims, allocated)
         figures = {name: counted.get('mirror_' + name, 0) for name in
                    ('queued', 'written', 'failed', 'retries', 'cancelled',
                     'posts')}

@@ -105,3 +105,36 @@ class TestCheck(testtools.TestCase):
         verdict = checker.check(INVENTORIES, allocations,
                                 placed={'vm1': 'rp1'}, refused={})
         self.assertEqual(1, verdict['missing_allocations'])
+
+
+class _Placement:
+    """What ``checker.read`` asks of placement, from dictionaries."""
+
+    def __init__(self, inventories, allocations):
+        self.inventories = inventories.get
+        self.allocations = lambda rp: allocations.get(rp, {})
+
+
+class TestJudge(testtools.TestCase):
+
+    def test_placement_s_allocations_come_back_with_the_verdict(self):
+        allocations = {'rp1': {'vm1': {'MEMORY_MB': 512}}}
+        inventories, read, verdict = checker.judge(
+            _Placement(INVENTORIES, allocations), ['rp1', 'rp2'],
+            placed={'vm1': 'rp1'}, refused={})
+        self.assertEqual(INVENTORIES, inventories)
+        self.assertEqual(dict(allocations, rp2={}), read)
+        self.assertEqual(0, verdict['missing_allocations'])
+
+    def test_store_judges_but_placement_s_allocations_come_back(self):
+        allocations = {'rp1': {'vm1': {'MEMORY_MB': 512}}}
+        store = {'rp1': {'vm1': {'MEMORY_MB': 512}},
+                 'rp2': {'vm2': {'MEMORY_MB': 200000}}}
+        _, read, verdict = checker.judge(
+            _Placement(INVENTORIES, allocations), ['rp1', 'rp2'],
+            placed={'vm1': 'rp1', 'vm2': 'rp2'}, refused={},
+            store_allocations=lambda: store)
+        self.assertEqual(dict(allocations, rp2={}), read)
+        self.assertEqual(['rp2'], [v['rp_uuid'] for v in
+                                   verdict['capacity_violations']])
+        self.assertIsNone(verdict['missing_allocations'])
