@@ -50,6 +50,7 @@ from nova_cassandra.store.cassandra import session as session_mod
 from nova_cassandra_experiment import cassandra_state
 from nova_cassandra_experiment import checker
 from nova_cassandra_experiment import cpu
+from nova_cassandra_experiment import db_statistics
 from nova_cassandra_experiment import end_to_end
 from nova_cassandra_experiment import fleet as fleet_mod
 from nova_cassandra_experiment import mysql_state
@@ -202,6 +203,7 @@ class Experiment:
             if state:
                 state.wait_for_nodes(filled, fleet.compute_hosts,
                                      timeout=120 + hosts)
+            db_statistics.recount(self.conf)
             if self.preset.warm_up_pass:
                 self._warm_up(setup, fleet, run_dir, state, placement_pids)
             runs = []
