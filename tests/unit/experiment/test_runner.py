@@ -42,6 +42,9 @@ class TestWarmUpPass(testtools.TestCase):
             runner.fleet_mod, 'Fleet')).mock.return_value
         fleet.hosts = 10
         self.calls = []
+        self.useFixture(fixtures.MockPatchObject(
+            runner.db_statistics, 'recount',
+            lambda conf: self.calls.append(('recount',))))
 
     def _runs(self, warm_up_pass):
         preset = presets.Preset('test', hosts=(10,), schedulers=(1, 4),
@@ -70,16 +73,17 @@ class TestWarmUpPass(testtools.TestCase):
     def test_without_warm_up_every_run_is_counted(self):
         runs = self._runs(False)
         self.assertEqual([1, 4], [run['k'] for run in runs])
-        self.assertEqual([('run', 1, '.'), ('reset',), ('run', 4, '.')],
-                         self.calls)
+        self.assertEqual([('recount',), ('run', 1, '.'), ('reset',),
+                          ('run', 4, '.')], self.calls)
 
     def test_warm_up_pass_runs_first_and_is_not_counted(self):
         runs = self._runs(True)
         self.assertEqual([1, 4], [run['k'] for run in runs])
         # The pass has a directory of its own; every counted run starts
-        # from the reset fleet.
-        self.assertEqual([('run', 1, 'warm-up'), ('reset',), ('run', 1, '.'),
-                          ('reset',), ('run', 4, '.')], self.calls)
+        # from the reset fleet.  The statistics are recounted before any.
+        self.assertEqual([('recount',), ('run', 1, 'warm-up'), ('reset',),
+                          ('run', 1, '.'), ('reset',), ('run', 4, '.')],
+                         self.calls)
         with open(os.path.join(self.run_dir, 'warm-up',
                                'record.json')) as f:
             self.assertEqual(1, json.load(f)['k'])
