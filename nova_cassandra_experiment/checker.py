@@ -128,8 +128,7 @@ def judge(placement, rp_uuids, placed, refused, store_allocations=None):
     ``missing_allocations`` is then None.
     """
     inventories, allocations = read(placement, rp_uuids)
-    judged = allocations if store_allocations is None else (
-        store_allocations())
+    judged = allocations if store_allocations is None else store_allocations()
     verdict = check(inventories, judged, placed, refused)
     if store_allocations is not None:
         verdict['missing_allocations'] = None
