@@ -72,9 +72,11 @@ class StoreHostManager(host_manager.HostManager):
     """Builds host states from the rows computes publish to the store.
 
     Refuses to start when the store cannot be reached or its schema does
-    not match; while running, a read that fails makes the request fail
-    with ``NoValidHost`` naming the reason.  Bound to a store by
-    ``backends.bind``, as the entry points load it.
+    not match.  Every node's published state is decoded at start, in the
+    parent of the forked workers, so that a new scheduler's first requests
+    cost what later ones do.  While running, a read that fails makes the
+    request fail with ``NoValidHost`` naming the reason.  Bound to a store
+    by ``backends.bind``, as the entry points load it.
     """
 
     backend = None
@@ -90,6 +92,10 @@ class StoreHostManager(host_manager.HostManager):
         # RequestSpec -> (context, Candidates) of the request the claims
         # driver is answering, for get_filtered_hosts to widen.
         self._offers = weakref.WeakKeyDictionary()
+        view = host_view.get_view(self.backend)
+        view.refresh()
+        for usage in view.nodes():
+            self._decoded(usage)
 
     def _init_instance_info(self, computes_by_cell=None):
         """Instance lists come with the host rows: nothing to preload."""

@@ -178,6 +178,41 @@ class TestComputesFromRows(testtools.TestCase):
                     if str(row.record.node_uuid) == node_uuid)
 
 
+class TestStart(testtools.TestCase):
+    """A new scheduler has every node decoded before its first request."""
+
+    def setUp(self):
+        super().setUp()
+        self.patch(metrics, '_COUNTS', collections.Counter())
+        self.patch(backends, '_PER_PROCESS', {})
+        self.useFixture(fixtures.MockPatchObject(
+            host_manager.host_manager.HostManager, '__init__',
+            return_value=None))
+        backend = mock.Mock(group='cassandra', unavailable=(OSError,))
+        backend.name = 'cassandra'
+        self.store = backend.stores.return_value.claims
+        self.store.changes = None
+        self.manager_class = type('Manager', (host_manager.StoreHostManager,),
+                                  {'backend': backend})
+
+    def test_every_node_decoded_once(self):
+        state_json = jsonutils.dumps({
+            'compute_node': objects.ComputeNode(vcpus=4).obj_to_primitive(),
+            'instances': []})
+        rows = [base.NodeUsage(_row('h%d' % i).record, [], state_json)
+                for i in range(3)]
+        self.store.all_usage.return_value = rows
+        manager = self.manager_class()
+        self.assertEqual(3, metrics.snapshot()['host_states_decoded'])
+        for row in rows:
+            manager._decoded(row)
+        self.assertEqual(3, metrics.snapshot()['host_states_decoded'])
+
+    def test_an_unreadable_store_stops_the_start(self):
+        self.store.all_usage.side_effect = OSError('node down')
+        self.assertRaisesRegex(OSError, 'node down', self.manager_class)
+
+
 class TestDecoded(testtools.TestCase):
     """Host states count the claims placed on a node and not yet on it."""
 
