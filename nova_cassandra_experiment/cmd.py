@@ -15,6 +15,7 @@
   nova-cassandra-experiment --config-file nova.conf [--preset quick]
                             [--setups stock,cassandra,...]
                             [--hosts 100,500] [--schedulers 1,2]
+                            [--placement-patched]
                             [--output-dir DIR]
 
 Presets:
@@ -95,6 +96,10 @@ cli_opts = [
                     'nova-compute services write, each node changed every '
                     'so many seconds; 0: never), in place of the preset\'s '
                     'fleet (scheduler presets only).'),
+    cfg.BoolOpt('placement-patched', default=False,
+                help='Run every set-up on a placement of its own patched '
+                     'with patches/placement/, as stock-fixed runs '
+                     '(scheduler presets only).'),
     cfg.StrOpt('output-dir', default='experiment-results',
                help='Directory the JSON and PNG results are written to.'),
     cfg.StrOpt('scratch-keyspace', default='nova_cassandra_scratch',
@@ -184,6 +189,8 @@ def _run_schedulers():
         preset = dataclasses.replace(preset,
                                      churn_interval=CONF.churn_interval)
     chosen = [s for s in presets.SETUPS if s.name in CONF.setups]
+    if CONF.placement_patched:
+        chosen = [presets.on_patched_placement(s) for s in chosen]
     reasons = runner.availability(chosen, CONF)
     for name, reason in sorted(reasons.items()):
         if reason:
@@ -197,6 +204,7 @@ def _run_schedulers():
     result = {
         'preset': CONF.preset, 'started_at': started, 'finished_at': _now(),
         'cpus': os.cpu_count(), 'parameters': dataclasses.asdict(preset),
+        'placement_patched': CONF.placement_patched,
         'setups': {s.name: {'description': s.description,
                             'available': reasons[s.name] is None,
                             'reason': reasons[s.name]} for s in chosen},

@@ -63,6 +63,18 @@ class Setup:
         return unknown
 
 
+def on_patched_placement(setup):
+    """``setup`` on a placement of its own patched with patches/placement/.
+
+    ``stock`` on it is what ``stock-fixed`` is.
+    """
+    if setup.placement_patched:
+        return setup
+    return dataclasses.replace(
+        setup, placement_patched=True,
+        description=setup.description + '; placement patched')
+
+
 # Seconds; longer than any preset's run (``Preset.run_timeout``).
 CLAIM_TTL = 3600
 # The most candidates the plugin's claims driver hands nova per request

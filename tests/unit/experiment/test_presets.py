@@ -63,6 +63,18 @@ class TestSetup(testtools.TestCase):
                                 description=fixed.description,
                                 placement_patched=True), fixed)
 
+    def test_any_set_up_on_patched_placement(self):
+        fixed, = [s for s in presets.SETUPS if s.name == 'stock-fixed']
+        self.assertIs(fixed, presets.on_patched_placement(fixed))
+        for setup in presets.SETUPS:
+            if setup is not fixed:
+                self.assertEqual(
+                    dataclasses.replace(
+                        setup, placement_patched=True,
+                        description=setup.description
+                        + '; placement patched'),
+                    presets.on_patched_placement(setup))
+
     def test_stream_claims_outlive_every_run(self):
         # Nothing builds what the experiment places: a claim that expired
         # mid-run would free room that placement still holds.
