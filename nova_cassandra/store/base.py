@@ -25,6 +25,7 @@ import abc
 import collections
 import dataclasses
 import datetime
+import functools
 import math
 import uuid
 
@@ -123,14 +124,26 @@ class Claim:
 
 @dataclasses.dataclass
 class NodeUsage:
-    """A node's amounts and open claims; its state as stored (JSON)."""
+    """A node's amounts and open claims; its state as stored (JSON).
+
+    Replaced, never changed, once built: a claim taken or released makes
+    another ``NodeUsage`` (``with_claim``, a read of the node).
+    """
 
     record: HostRecord
     claims: list
     state_json: str = None
 
+    @functools.cached_property
+    def _claimed(self):
+        totals = collections.Counter()
+        for claim in self.claims:
+            totals.update(claim.resources)
+        return totals
+
     def claimed(self, resource_class):
-        return sum(c.resources.get(resource_class, 0) for c in self.claims)
+        """How much of ``resource_class`` the open claims hold."""
+        return self._claimed[resource_class]
 
     def with_claim(self, generation, consumer_uuid, resources):
         """The usage once the consumer's claim made ``generation``.

@@ -61,3 +61,22 @@ class TestChangeAppliedTo(testtools.TestCase):
         for change in (_change(6, uuid.uuid4(), {'VCPU': 1}), _change(5),
                        _change(None, uuid.uuid4())):
             self.assertIsNone(change.applied_to(usage), change)
+
+
+class TestNodeUsageClaimed(testtools.TestCase):
+
+    def test_the_open_claims_are_summed_per_class(self):
+        usage = _usage(3, [
+            base.Claim(uuid.uuid4(), {'VCPU': 2, 'MEMORY_MB': 512}, None),
+            base.Claim(uuid.uuid4(), {'VCPU': 1}, None)])
+        self.assertEqual(3, usage.claimed('VCPU'))
+        self.assertEqual(512, usage.claimed('MEMORY_MB'))
+        self.assertEqual(0, usage.claimed('DISK_GB'))
+
+    def test_a_claim_replaced_counts_once_in_the_new_usage(self):
+        consumer = uuid.uuid4()
+        usage = _usage(3, [base.Claim(consumer, {'VCPU': 2}, None)])
+        self.assertEqual(2, usage.claimed('VCPU'))
+        replaced = usage.with_claim(4, consumer, {'VCPU': 4})
+        self.assertEqual(4, replaced.claimed('VCPU'))
+        self.assertEqual(2, usage.claimed('VCPU'))
