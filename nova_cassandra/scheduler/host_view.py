@@ -20,7 +20,9 @@ log (``store.cassandra.changes``, ``store.mysql.changes``): it adds the
 claims the log carries to the nodes they were taken on, skips the changes
 it already holds (its own claims) and re-reads the other nodes it names,
 together (``ClaimStore.node_usages``: concurrent reads on Cassandra, one
-query per shard on MySQL), at the write consistency level.
+query per shard on MySQL), at the write consistency level.  A refresh reads
+the log from a moment before the newest change it has seen; once a second
+it sweeps further back, for the changes that land late.
 
 Concurrent requests share reads: a request waits for a read that started
 after it asked (one that is out when it asks is not enough), and the
@@ -48,6 +50,13 @@ CONF = nc_conf.CONF
 
 # How far back of its own clock a view reads a quiet change log.
 QUIET_LOOKBACK_SECONDS = 60
+# A refresh reads the log from the newest change it has seen, less
+# TAIL_SECONDS (changes appended at once land a moment out of order); every
+# SWEEP_SECONDS, from base.OVERLAP_SECONDS before where the last sweep read
+# from, so a change that lands that much later than it was stamped is still
+# read, within a sweep, without every refresh reading it again.
+TAIL_SECONDS = 0.25
+SWEEP_SECONDS = 1.0
 
 
 class HostView:
@@ -73,6 +82,9 @@ class HostView:
         # Change ids read, kept while a read may return them again.
         self._seen = {}
         self._read_from = None
+        # When the last sweep of the log was, and where it read from.
+        self._swept_at = None
+        self._swept_from = None
         # The store (connection, keyspace) the view was read from, when.
         self._loaded_from = None
         self._loaded_at = None
@@ -113,8 +125,15 @@ class HostView:
                 or now - self._loaded_at >= interval):
             self._load(store, now)
             return
-        fresh = store.changes.since(self._read_from, self._seen)
+        lookback = TAIL_SECONDS
+        sweep = now - self._swept_at >= SWEEP_SECONDS
+        if sweep:
+            lookback = max(lookback, self._read_from - self._swept_from
+                           + base.OVERLAP_SECONDS)
+        fresh = store.changes.since(self._read_from, self._seen, lookback)
         self._reread(store, self._apply(fresh))
+        if sweep:
+            self._swept_at, self._swept_from = now, self._read_from
         self._remember(fresh, now)
         metrics.count('view_changes_read', len(fresh))
 
@@ -146,6 +165,7 @@ class HostView:
         # Changes logged before the full read are in it: mark them seen.
         if store.changes is not None:
             self._seen, self._read_from = {}, None
+            self._swept_at = self._swept_from = now
             self._remember(store.changes.since(now), now)
         nodes = {usage.record.node_uuid: usage
                  for usage in store.all_usage()}
@@ -187,12 +207,14 @@ class HostView:
         whose clock is ahead misses nothing; when the log is quiet, at
         most ``QUIET_LOOKBACK_SECONDS`` before this process's ``now`` (an
         idle view on Cassandra reads one or two of its log's buckets), not
-        everything since its last entry.
+        everything since its last entry.  Ids are kept as far back as the
+        next sweep reads.
         """
         self._read_from = max(
             [self._read_from or 0, now - QUIET_LOOKBACK_SECONDS]
             + [change.changed_at for change in entries])
-        horizon = self._read_from - 2 * base.OVERLAP_SECONDS
+        horizon = (min(self._read_from, self._swept_from)
+                   - 2 * base.OVERLAP_SECONDS)
         self._seen = {change_id: seen_at
                       for change_id, seen_at in self._seen.items()
                       if seen_at > horizon}

@@ -269,10 +269,10 @@ class ChangeLog(abc.ABC):
     """Which nodes changed when, and how: what host views refresh from."""
 
     @abc.abstractmethod
-    def since(self, seconds, seen=()):
+    def since(self, seconds, seen=(), lookback=OVERLAP_SECONDS):
         """The ``Change`` entries after ``seconds`` (epoch), oldest first.
 
-        Looks back ``OVERLAP_SECONDS`` further; ids are unique, so a
+        Looks back ``lookback`` seconds further; ids are unique, so a
         reader passes the ids it has seen (``seen``, any container) and
         gets only the others.
         """

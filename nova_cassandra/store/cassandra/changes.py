@@ -22,9 +22,11 @@ reads to its copy of their nodes instead of reading them again.
 Rows are bucketed by the writer's clock (``BUCKET_SECONDS`` buckets, split
 into ``SHARDS`` partitions so no single replica takes every append) and
 stamped with the coordinator's ``now()``.  Readers start from the newest
-entry they have seen, look back a margin of ``base.OVERLAP_SECONDS`` and skip
-the entries they have seen, so an append that lands a little late, or
-stamped by a coordinator whose clock is a little behind, is still read.
+entry they have seen, look back a margin of ``base.OVERLAP_SECONDS`` (a
+host view: once a second, and a moment on its other reads; see
+``scheduler.host_view``) and skip the entries they have seen, so an append
+that lands a little late, or stamped by a coordinator whose clock is a
+little behind, is still read.
 They read the buckets of that margin on both sides of their own clock, so
 the appends of a writer whose clock is up to the margin ahead or behind
 are read as well; every other bucket is left alone (a read costs Cassandra
@@ -99,14 +101,14 @@ class ChangeLog(session_mod.Statements, base.ChangeLog):
             execution_profile=profile)
         future.add_errback(_not_logged, node_uuid)
 
-    def since(self, seconds, seen=()):
+    def since(self, seconds, seen=(), lookback=base.OVERLAP_SECONDS):
         """The ``base.Change`` entries after ``seconds``, oldest first.
 
-        Reads ``OVERLAP_SECONDS`` further back, and the buckets of writers
-        whose clocks are up to that much ahead; the ids (timeuuids) in
-        ``seen`` are skipped before they are decoded.
+        Reads ``lookback`` seconds further back, and the buckets of writers
+        whose clocks are up to ``OVERLAP_SECONDS`` ahead; the ids
+        (timeuuids) in ``seen`` are skipped before they are decoded.
         """
-        start = seconds - base.OVERLAP_SECONDS
+        start = seconds - lookback
         buckets = list(range(bucket(start),
                              bucket(time.time() + base.OVERLAP_SECONDS) + 1))
         rows = self.execute(self._since, (buckets, list(range(SHARDS)),

@@ -14,8 +14,10 @@
 
 Each write that changes a node appends a row in its own transaction, so
 the log never misses a committed change.  Rows are stamped by the database
-clock; readers look back ``base.OVERLAP_SECONDS`` and skip the ids they
-have seen, so a transaction that commits after a later one is still read.
+clock; readers look back ``base.OVERLAP_SECONDS`` (a host view: once a
+second, and a moment on its other reads; see ``scheduler.host_view``) and
+skip the ids they have seen, so a transaction that commits after a later
+one is still read.
 Rows older than ``RETENTION_SECONDS`` are deleted now and then by writers.
 """
 
@@ -64,14 +66,14 @@ class ChangeLog(base.ChangeLog):
     def __init__(self, database):
         self._database = database
 
-    def since(self, seconds, seen=()):
+    def since(self, seconds, seen=(), lookback=base.OVERLAP_SECONDS):
         """The ``base.Change`` entries after ``seconds``, oldest first.
 
-        Reads ``OVERLAP_SECONDS`` further back; the ids in ``seen`` are
+        Reads ``lookback`` seconds further back; the ids in ``seen`` are
         skipped.
         """
         start = datetime.datetime.fromtimestamp(
-            seconds - base.OVERLAP_SECONDS, datetime.timezone.utc)
+            seconds - lookback, datetime.timezone.utc)
         with self._database.reader() as connection:
             # SELECT id, changed_at, node_uuid, generation, consumer_uuid,
             #     resources

@@ -44,8 +44,15 @@ class FakeStore:
         # Nodes read again, and in how many reads.
         self.node_reads = []
         self.reads = 0
-        self.changes = mock.Mock(since=lambda seconds, seen=(): [
-            change for change in self.log if change.change_id not in seen])
+        # (seconds, lookback) of each read of the log.
+        self.log_reads = []
+        self.changes = mock.Mock(since=self._since)
+
+    def _since(self, seconds, seen=(), lookback=base.OVERLAP_SECONDS):
+        self.log_reads.append((seconds, lookback))
+        return [change for change in self.log
+                if change.changed_at > seconds - lookback
+                and change.change_id not in seen]
 
     def all_usage(self):
         self.full_reads += 1
@@ -164,6 +171,47 @@ class TestHostView(testtools.TestCase):
         self.view.refresh()
         self.assertEqual(3, self.store.full_reads)
 
+    def test_refreshes_read_a_tail_of_the_log_and_sweep_once_a_second(self):
+        start = time.time()
+        with mock.patch('time.time', return_value=start):
+            self.view.refresh()
+            self.store.change(_usage(self.a, generation=2))
+            self.view.refresh()
+        newest = self.store.log[-1].changed_at
+        with mock.patch('time.time',
+                        return_value=start + host_view.SWEEP_SECONDS):
+            self.view.refresh()
+        self.assertEqual(
+            # The full read's, then a tail past the newest change read...
+            [(start, base.OVERLAP_SECONDS),
+             (start - host_view.QUIET_LOOKBACK_SECONDS,
+              host_view.TAIL_SECONDS),
+             # ...then a sweep from the margin before the last sweep's start.
+             (newest, newest - start + base.OVERLAP_SECONDS)],
+            self.store.log_reads)
+
+    def test_a_change_landing_late_is_read_by_the_next_sweep(self):
+        start = time.time()
+        with mock.patch('time.time', return_value=start):
+            self.view.refresh()
+        with mock.patch('time.time', return_value=start + 0.5):
+            self.store.change(_usage(self.b, generation=2, used=1))
+            self.view.refresh()
+        # Stamped before the change just read, beyond the tail, appended
+        # (visible) only now.
+        self.store.change(_usage(self.a, generation=2, used=3))
+        late = self.store.log.pop()
+        self.store.log.append(late._replace(
+            changed_at=start + 0.5 - 2 * host_view.TAIL_SECONDS))
+        with mock.patch('time.time', return_value=start + 0.6):
+            self.view.refresh()
+        self.assertEqual(0, self.view.get(self.a).record.used['VCPU'])
+        with mock.patch('time.time',
+                        return_value=start + host_view.SWEEP_SECONDS):
+            self.view.refresh()
+        self.assertEqual(3, self.view.get(self.a).record.used['VCPU'])
+        self.assertEqual(1, self.store.full_reads)
+
     def test_an_older_generation_does_not_replace_a_newer_one(self):
         self.view.note(_usage(self.a, generation=5, used=2))
         self.view.note(_usage(self.a, generation=4, used=0))
@@ -231,7 +279,7 @@ class TestSharedReads(testtools.TestCase):
         self.errors = []
         self.store.changes = mock.Mock(since=self._since)
 
-    def _since(self, seconds, seen=()):
+    def _since(self, seconds, seen=(), lookback=None):
         self.log_reads += 1
         if self.log_reads == 1:
             self.read_out.set()
