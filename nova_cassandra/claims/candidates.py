@@ -12,16 +12,16 @@
 
 """The nodes a request fits, handed to nova a batch at a time.
 
-A batch is what placement's answer would hold for such a node: one
-allocation request and a provider summary (capacity, and usage counting
-live claims).  The first batch goes to nova as the claims driver's
+A batch is, for each node, what nova reads of placement's answer: one
+allocation request, and the node's uuid among the provider summaries' keys
+(nova reads nothing else of them: ``ClaimsDriver.get_candidates``,
+patches/0003).  The first batch goes to nova as the claims driver's
 candidates; the host manager asks for the next ones when nova's filters
 leave none (see ``CassandraHostManager.get_filtered_hosts``).
 """
 
 import itertools
 
-from nova_cassandra.claims import capacity
 from nova_cassandra import metrics
 
 
@@ -49,12 +49,5 @@ class Candidates:
         self.allocation_requests[node] = [{
             'allocations': {node: {'resources': dict(self._resources)}},
             'mappings': {'': [node]}}]
-        self.provider_summaries[node] = {
-            'resources': {
-                rc: {'capacity': capacity.limit(usage.record, rc),
-                     'used': usage.record.used.get(rc, 0)
-                     + usage.claimed(rc)}
-                for rc in usage.record.capacity},
-            'traits': [], 'parent_provider_uuid': None,
-            'root_provider_uuid': node}
+        self.provider_summaries[node] = {}
         return node
