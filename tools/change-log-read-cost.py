@@ -23,23 +23,21 @@ Cassandra node::
 """
 
 import argparse
-import os
 import time
 import uuid
 
 from nova_cassandra.scheduler import host_view
 from nova_cassandra.store import base as base_store
 from nova_cassandra.store.cassandra import changes
+from nova_cassandra_experiment import cpu
 from tests.functional import base
 
 SPAN_SECONDS = 3.0
 
 
-def _cassandra_cpu(pid):
-    """Seconds of CPU the process ``pid`` has used (user and system)."""
-    with open('/proc/%s/stat' % pid) as stat:
-        fields = stat.read().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+def _cpu_ms(pid):
+    """Milliseconds of CPU the process ``pid`` has used."""
+    return cpu.read_process(pid)[1] * cpu.TICK_MS
 
 
 def main():
@@ -50,10 +48,8 @@ def main():
                         help='reads timed per lookback (default 300)')
     args = parser.parse_args()
     with open(base.CASSANDRA_PIDFILE) as pidfile:
-        pid = pidfile.read().strip()
-    keyspace = base.CassandraKeyspace()
-    keyspace.setUp()
-    try:
+        pid = int(pidfile.read())
+    with base.CassandraKeyspace() as keyspace:
         log = changes.ChangeLog(keyspace.session, keyspace.keyspace)
         for _ in range(int(args.rate * SPAN_SECONDS)):
             log.append(uuid.uuid4(), 2, uuid.uuid4(), {'VCPU': 1})
@@ -65,16 +61,14 @@ def main():
             # Seen before, as a view has seen all but the newest few.
             seen = {change.change_id
                     for change in log.since(newest, (), lookback)}
-            started, cassandra = time.process_time(), _cassandra_cpu(pid)
+            started, cassandra = time.process_time(), _cpu_ms(pid)
             for _ in range(args.reads):
                 log.since(newest, seen, lookback)
-            own = (time.process_time() - started) / args.reads
-            node = (_cassandra_cpu(pid) - cassandra) / args.reads
+            own = (time.process_time() - started) * 1000 / args.reads
+            node = (_cpu_ms(pid) - cassandra) / args.reads
             print('lookback %.2f s: %d rows a read, CPU per read %.2f ms '
                   'here, %.2f ms in Cassandra'
-                  % (lookback, len(seen), own * 1000, node * 1000))
-    finally:
-        keyspace.cleanUp()
+                  % (lookback, len(seen), own, node))
 
 
 if __name__ == '__main__':
