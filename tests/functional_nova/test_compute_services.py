@@ -12,9 +12,12 @@
 
 """The candidates' nova-compute services, as stock's query reads them."""
 
+from unittest import mock
+
 from nova import context
 from nova import objects
 from nova import test
+import sqlalchemy as sa
 
 from nova_cassandra.scheduler import compute_services
 
@@ -78,3 +81,10 @@ class TestOnHosts(test.TestCase):
     def test_no_host_named_reads_nothing(self):
         self.assertEqual({}, compute_services.on_hosts(
             self.context, self.cells, set()))
+
+    def test_a_read_builds_no_statement(self):
+        with mock.patch.object(sa, 'select',
+                               side_effect=AssertionError('built')):
+            got = compute_services.on_hosts(self.context, self.cells,
+                                            {'a', 'd'})
+        self.assertEqual({'a', 'd'}, set(got))
