@@ -41,7 +41,7 @@ from nova_cassandra_experiment import cpu
 from nova_cassandra_experiment import placement_api
 from tests.functional import base
 
-# nova's claims (SchedulerReportClient.claim_resources) use 1.36.
+# nova's claims use its allocation candidates' microversion, 1.36.
 HEADERS = {'X-Auth-Token': 'admin',
            'OpenStack-API-Version': 'placement 1.36',
            'Content-Type': 'application/json'}
@@ -102,12 +102,14 @@ class Writes:
             self.call('DELETE', '/resource_providers/' + rp)
 
 
-def _placement_with(patches, root):
-    """A copy of the installed placement with the series' first patches."""
+def _server(patches, root):
+    """A placement API on a copy with the series' first ``patches``."""
     path = os.path.join(root, 'patches-%d' % patches)
     operations.apply(trees.copy_installed(path, 'placement'),
                      series.read_series(project='placement')[:patches])
-    return path
+    run_dir = os.path.join(root, 'run-%d' % patches)
+    os.mkdir(run_dir)
+    return placement_api.Server([base.NOVA_CONF], {}, run_dir, path)
 
 
 def _cost_ms(server, writes, per_call):
@@ -128,7 +130,8 @@ def main():
              'comma-separated (default: none, then all)')
     parser.add_argument('--per-call', default='1,5,20',
                         help='consumers per call (default 1,5,20)')
-    parser.add_argument('--rounds', type=int, default=3)
+    parser.add_argument('--rounds', type=int, default=3,
+                        help='rounds over the copies and sizes (default 3)')
     args = parser.parse_args()
     counts = [int(n) for n in args.patches.split(',')]
     sizes = [int(n) for n in args.per_call.split(',')]
@@ -137,8 +140,7 @@ def main():
         servers = {}
         try:
             for n in counts:
-                servers[n] = placement_api.Server(
-                    [base.NOVA_CONF], {}, root, _placement_with(n, root))
+                servers[n] = _server(n, root)
                 servers[n].start_all(60)
             writes.url = servers[counts[0]].url
             writes.create_providers()
