@@ -26,7 +26,6 @@ that alternate the copies, then deletes what it wrote::
 """
 
 import argparse
-import json
 import os
 import random
 import tempfile
@@ -43,8 +42,7 @@ from tests.functional import base
 
 # nova's claims use its allocation candidates' microversion, 1.36.
 HEADERS = {'X-Auth-Token': 'admin',
-           'OpenStack-API-Version': 'placement 1.36',
-           'Content-Type': 'application/json'}
+           'OpenStack-API-Version': 'placement 1.36'}
 PROVIDERS = 100
 WRITES = 100
 RESOURCES = {'VCPU': 1, 'MEMORY_MB': 512}
@@ -62,8 +60,8 @@ class Writes:
         self.project, self.user = str(uuid.uuid4()), str(uuid.uuid4())
 
     def call(self, method, path, body=None):
-        response = self.http.request(method, self.url + path,
-                                     data=json.dumps(body), timeout=60)
+        response = self.http.request(method, self.url + path, json=body,
+                                     timeout=60)
         response.raise_for_status()
 
     def create_providers(self):
