@@ -134,7 +134,7 @@ resources placement assigns) may find none yet.
 
 scheduler_opts = [
     cfg.IntOpt('max_candidates',
-        default=20,
+        default=10,
         min=1,
         help="""
 Most nodes the claims driver hands nova's filters and weighers per request,

@@ -17,6 +17,7 @@ from nova import objects
 from oslo_config import cfg
 
 from nova_cassandra_experiment import host_state_read
+from nova_cassandra_experiment import presets
 from tests.functional import base
 
 
@@ -31,8 +32,8 @@ class TestHostStateRead(base.TestCase):
         results = host_state_read.run(cassandra.session, cassandra.keyspace,
                                       host_counts=(60,), requests=3)
 
-        self.assertEqual(['HostManager', 'HostManager, 20 candidates',
-                          'nova-cassandra'],
+        self.assertEqual(['HostManager', 'HostManager, %d candidates'
+                          % presets.MAX_CANDIDATES, 'nova-cassandra'],
                          [r['manager'] for r in results])
         for result in results:
             self.assertEqual((60, 3), (result['hosts'], result['count']))

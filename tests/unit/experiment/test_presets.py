@@ -15,6 +15,7 @@ import dataclasses
 from oslo_config import cfg
 import testtools
 
+from nova_cassandra.conf import cassandra as cassandra_conf
 from nova_cassandra.store import backends
 from nova_cassandra_experiment import fleet
 from nova_cassandra_experiment import presets
@@ -46,10 +47,14 @@ class TestSetup(testtools.TestCase):
     def test_stock_tuned_bounds_candidates_as_the_plugin(self):
         self.conf.register_opts([cfg.IntOpt('max_placement_results')],
                                 group='scheduler')
+        plugin = cfg.ConfigOpts()
+        plugin.register_opts(cassandra_conf.scheduler_opts, group='cassandra')
+        plugin([])
         tuned, = [s for s in presets.SETUPS if s.name == 'stock-tuned']
         self.assertEqual([], tuned.unknown_options(self.conf))
-        self.assertEqual({'scheduler': {'max_placement_results': 20}},
-                         tuned.scheduler_conf)
+        self.assertEqual({'scheduler': {
+            'max_placement_results': plugin.cassandra.max_candidates}},
+            tuned.scheduler_conf)
         self.assertEqual({'placement': {
             'allocation_conflict_retry_count': 1,
             'randomize_allocation_candidates': True}}, tuned.placement_conf)
