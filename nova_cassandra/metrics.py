@@ -24,10 +24,15 @@ with a file of its own, so the files of a service's processes add up.
 
 A histogram (``observe``) is counters too, one per bucket, so histograms
 add up across processes the same way; ``percentile`` reads one back.
+
+A process that writes its counts also counts its garbage collections:
+``gc_collections_<generation>`` and the CPU time they took, in
+microseconds, ``gc_cpu_us_<generation>`` (the collecting thread's time).
 """
 
 import atexit
 import collections
+import gc
 import json
 import os
 import sys
@@ -92,7 +97,33 @@ def percentile(counts, name, share):
 def snapshot():
     """``{name: count}`` of every counter so far."""
     with _LOCK:
-        return dict(_COUNTS)
+        counts = dict(_COUNTS)
+    counts.update(_GC_COUNTS)
+    return counts
+
+
+# Prefix of the counters of the CPU collections took, by generation.
+GC_CPU_US = 'gc_cpu_us_'
+# Filled by _count_collection: a collection may start while a thread holds
+# _LOCK (any allocation may start one), so it never takes it.
+_GC_COUNTS = {}
+_GC_STARTED = {}
+
+
+def _count_collection(phase, info):
+    """A ``gc.callbacks`` entry: count collections and their CPU time."""
+    thread = threading.get_ident()
+    if phase == 'start':
+        _GC_STARTED[thread] = time.thread_time_ns()
+        return
+    started = _GC_STARTED.pop(thread, None)
+    generation = info['generation']
+    name = 'gc_collections_%d' % generation
+    _GC_COUNTS[name] = _GC_COUNTS.get(name, 0) + 1
+    if started is not None:
+        name = '%s%d' % (GC_CPU_US, generation)
+        _GC_COUNTS[name] = (_GC_COUNTS.get(name, 0)
+                            + (time.thread_time_ns() - started) // 1000)
 
 
 def snapshot_path(directory, pid):
@@ -123,6 +154,8 @@ def _start_writer():
     if not directory:
         return
     os.makedirs(directory, exist_ok=True)
+    if _count_collection not in gc.callbacks:
+        gc.callbacks.append(_count_collection)
     threading.Thread(target=_write_every, name='metrics-snapshots',
                      args=(directory, CONF.metrics.snapshot_interval),
                      daemon=True).start()
@@ -143,6 +176,7 @@ def _forked():
     global _LOCK, _WRITER_PID
     _LOCK = threading.Lock()
     _COUNTS.clear()
+    _GC_COUNTS.clear()
     _WRITER_PID = None
 
 

@@ -15,6 +15,7 @@
 import json
 import os
 
+from nova_cassandra import metrics
 from nova_cassandra_experiment import projection
 
 
@@ -74,7 +75,15 @@ RUN_COLUMNS = (
     ('rows/req', lambda r: _per_request(r, '*rows_read')),
     ('HostStates/req', lambda r: _per_request(r, 'host_states_built')),
     ('cands/req', lambda r: _per_request(r, 'candidates')),
+    ('GC ms/req', lambda r: _gc_ms_per_request(r)),
 )
+
+
+def _gc_ms_per_request(run):
+    """CPU ms the schedulers spent collecting garbage per request, or '-'."""
+    per = run.get('per_request') or {}
+    found = [v for k, v in per.items() if k.startswith(metrics.GC_CPU_US)]
+    return '%.2f' % (sum(found) / 1000) if found else '-'
 
 
 def _columns_table(columns, records):

@@ -10,6 +10,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
+import gc
 import json
 import os
 import time
@@ -33,12 +34,19 @@ class TestSnapshots(testtools.TestCase):
         self.addCleanup(metrics.CONF.clear_override, 'snapshot_interval',
                         'metrics')
         self.useFixture(fixtures.MockPatchObject(metrics, '_WRITER_PID'))
+        self.useFixture(fixtures.MockPatchObject(metrics, '_GC_COUNTS', {}))
+        self.addCleanup(self._stop_counting_collections)
         self.useFixture(fixtures.MockPatch('atexit.register'))
         # One write, not one every 0.1 s for the rest of the test run.
         self.writes = self.useFixture(fixtures.MockPatchObject(
             metrics, '_write_every',
             side_effect=lambda directory, interval:
             metrics.write_snapshot(directory))).mock
+
+    @staticmethod
+    def _stop_counting_collections():
+        if metrics._count_collection in gc.callbacks:
+            gc.callbacks.remove(metrics._count_collection)
 
     def _read(self, pid):
         with open(metrics.snapshot_path(self.dir, pid)) as f:
@@ -68,8 +76,21 @@ class TestSnapshots(testtools.TestCase):
             finally:
                 os._exit(0)
         os.waitpid(pid, 0)
-        self.assertEqual({'test_forked': 1}, self._read(pid)['counts'])
+        counts = self._read(pid)['counts']
+        self.assertEqual(1, counts.pop('test_forked'))
+        self.assertEqual([], [name for name in counts
+                              if not name.startswith('gc_')])
         self.assertGreaterEqual(metrics.snapshot()['test_forked'], 5)
+
+    def test_a_writing_process_counts_its_collections(self):
+        gc.collect()
+        self.assertNotIn('gc_collections_2', metrics.snapshot())
+        metrics.count('test_collected')
+        gc.collect()
+        gc.collect()
+        counts = metrics.snapshot()
+        self.assertGreaterEqual(counts['gc_collections_2'], 2)
+        self.assertGreaterEqual(counts['gc_cpu_us_2'], 0)
 
 
 class TestHistogram(testtools.TestCase):

@@ -43,14 +43,16 @@ class TestRunsReport(testtools.TestCase):
         self.assertEqual(['stock', '50', '2', '95/100', '25.5', '10', '20',
                           '150', '2', '1', '3', '5', '(5', 'by', 'design)',
                           '0',
-                          '0', '0', '-', '-', '-'], lines[2].split())
+                          '0', '0', '-', '-', '-', '-'], lines[2].split())
 
     def test_per_request_counts_of_the_plugin(self):
         run = dict(self.RUNS[0], setup='cassandra', per_request={
             'rows_read': 0.5, 'view_rows_read': 2.0, 'candidates': 50.0,
-            'host_states_built': 12.25, 'claims': 0.9})
-        self.assertEqual(['2.5', '12.2', '50.0'],
-                         report.runs_table([run]).splitlines()[1].split()[-3:])
+            'host_states_built': 12.25, 'claims': 0.9,
+            'gc_collections_0': 3.0, 'gc_cpu_us_0': 120.0,
+            'gc_cpu_us_2': 1500.5})
+        self.assertEqual(['2.5', '12.2', '50.0', '1.62'],
+                         report.runs_table([run]).splitlines()[1].split()[-4:])
 
     def test_cpu_table(self):
         runs = [dict(self.RUNS[0], yardstick_ms=15.24), self.RUNS[1]]
