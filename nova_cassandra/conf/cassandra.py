@@ -157,6 +157,19 @@ bounds how long a change whose log entry was lost (a writer that died
 between its write and the entry, a clock off by more than a few seconds)
 stays unseen.
 """),
+    cfg.IntOpt('gc_young_threshold',
+        default=50000,
+        min=0,
+        help="""
+Allocations (less deallocations) of container objects between two
+collections of the youngest generation by nova-scheduler's Python garbage
+collector (the first of ``gc.set_threshold()``'s thresholds), set when the
+host manager starts. The objects a request is using when a collection runs
+survive it and move to an older generation; a larger value lets more of
+them die young, so fewer reach the oldest generation, whose collections
+scan every object of the process, and those come less often. 0 leaves the
+interpreter's (700).
+"""),
 ]
 
 compute_opts = [

@@ -41,6 +41,7 @@ has just claimed on as the emptiest.
 
 import collections
 import copy
+import gc
 import uuid as uuid_mod
 import weakref
 
@@ -51,11 +52,13 @@ from oslo_log import log as logging
 from oslo_serialization import jsonutils
 
 from nova_cassandra.compute import host_record
+from nova_cassandra import conf as nc_conf
 from nova_cassandra import metrics
 from nova_cassandra.scheduler import compute_services
 from nova_cassandra.scheduler import host_view
 from nova_cassandra.store import backends
 
+CONF = nc_conf.CONF
 LOG = logging.getLogger(__name__)
 
 # What ``_with_claimed`` takes, in its order.
@@ -83,6 +86,9 @@ class StoreHostManager(host_manager.HostManager):
 
     def __init__(self):
         super().__init__()
+        young = CONF[self.backend.group].gc_young_threshold
+        if young:
+            gc.set_threshold(young, *gc.get_threshold()[1:])
         self.backend.stores()
         # node uuid -> _Decoded: a node whose stored state did not change
         # is not decoded again.

@@ -11,6 +11,7 @@
 #    under the License.
 
 import collections
+import gc
 from unittest import mock
 import uuid
 
@@ -194,6 +195,9 @@ class TestStart(testtools.TestCase):
         self.store.changes = None
         self.manager_class = type('Manager', (host_manager.StoreHostManager,),
                                   {'backend': backend})
+        # The test process's collector stays as it is.
+        self.set_threshold = self.useFixture(
+            fixtures.MockPatch('gc.set_threshold')).mock
 
     def test_every_node_decoded_once(self):
         state_json = jsonutils.dumps({
@@ -211,6 +215,23 @@ class TestStart(testtools.TestCase):
     def test_an_unreadable_store_stops_the_start(self):
         self.store.all_usage.side_effect = OSError('node down')
         self.assertRaisesRegex(OSError, 'node down', self.manager_class)
+
+    def _start_with_young_threshold(self, young):
+        host_manager.CONF.set_override('gc_young_threshold', young,
+                                       'cassandra')
+        self.addCleanup(host_manager.CONF.clear_override,
+                        'gc_young_threshold', 'cassandra')
+        self.store.all_usage.return_value = []
+        self.manager_class()
+
+    def test_the_young_generation_threshold_is_set_at_start(self):
+        self._start_with_young_threshold(20000)
+        self.set_threshold.assert_called_once_with(
+            20000, *gc.get_threshold()[1:])
+
+    def test_0_leaves_the_interpreter_s_thresholds(self):
+        self._start_with_young_threshold(0)
+        self.set_threshold.assert_not_called()
 
 
 class TestDecoded(testtools.TestCase):
