@@ -230,6 +230,41 @@ class TestMySQLClaims(test_claims.ClaimStoreTests, base.TestCase):
         self.assertRaises(exception.HostNotFound, self.hosts.update,
                           test_claims._node(1))
 
+    def test_scheduler_statements_are_compiled_once(self):
+        """A claim, a release and a log read reuse compiled statements.
+
+        What a scheduler runs on each request: compiling one again costs
+        more than running it.
+        """
+        first = self._create(1).node_uuid
+        shard = self.db.database.shard(first)
+        second = first
+        while second == first or self.db.database.shard(second) != shard:
+            second = self._create(1).node_uuid
+        now = time.time()
+
+        def schedule(node):
+            consumer = uuid.uuid4()
+            self.assertTrue(node_claim.claim(self.claims, node, consumer,
+                                             ONE_VCPU, 300))
+            self.claims.changes.since(now)
+            self.assertTrue(self.claims.release(node, consumer))
+
+        schedule(first)
+        executed = []
+
+        def record(conn, cursor, statement, parameters, context, many):
+            executed.append((context.cache_hit.name, statement))
+
+        sa.event.listen(sa.engine.Engine, 'after_cursor_execute', record)
+        self.addCleanup(sa.event.remove, sa.engine.Engine,
+                        'after_cursor_execute', record)
+        schedule(second)
+        self.assertNotEqual([], executed)
+        self.assertEqual([], [(hit, statement)
+                              for hit, statement in executed
+                              if hit != 'CACHE_HIT'])
+
 
 class TestLostConnection(base.TestCase):
 
