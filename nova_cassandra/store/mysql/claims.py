@@ -22,7 +22,6 @@ when ``delete_expired`` runs (``nova-cassandra-manage claims reap``).
 """
 
 import collections
-import functools
 
 import sqlalchemy as sa
 
@@ -57,9 +56,8 @@ def _usage_query(shard):
         table.c.node_uuid == nodes.c.node_uuid, table.c.expires_at > _NOW)))
 
 
-@functools.lru_cache(maxsize=None)
 def _upsert(table):
-    """The claim row's insert (or replacement) into ``table``, built once.
+    """The claim row's insert (or replacement) into ``table``.
 
     Text, not ``sqlalchemy.dialects.mysql.insert()``: SQLAlchemy never
     caches the compiled form of the dialect's ``Insert`` (its
@@ -86,6 +84,9 @@ class ClaimStore(base.ClaimStore):
     def __init__(self, database):
         self.database = database
         self.changes = changes.ChangeLog(database)
+        # Built once: each is run by every claim on its shard.
+        self._upserts = {shard.claims: _upsert(shard.claims)
+                         for shard in database.shards}
 
     def node_usages(self, node_uuids):
         """The nodes' amounts and live claims, one query per shard."""
@@ -122,7 +123,7 @@ class ClaimStore(base.ClaimStore):
             if not self._bump(connection, nodes, node_uuid, generation):
                 raise hosts.refused(connection, nodes, node_uuid,
                                     generation)
-            connection.execute(_upsert(table), {
+            connection.execute(self._upserts[table], {
                 'node_uuid': node_uuid, 'consumer_uuid': consumer_uuid,
                 'resources': resources, 'ttl': ttl})
             changes.append(connection, node_uuid, generation + 1,

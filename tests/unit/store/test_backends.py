@@ -113,7 +113,7 @@ class TestOpenStores(testtools.TestCase):
         database.dispose.assert_called_once_with()
 
     def test_both_stores_share_what_they_opened(self):
-        database = mock.Mock()
+        database = mock.Mock(shards=[])
         self.patch(mysql.database_mod, 'Database', lambda conf: database)
         stores = mysql.open_stores(mock.Mock())
         self.assertIs(database, stores.hosts.database)
