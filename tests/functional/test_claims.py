@@ -33,6 +33,11 @@ from nova_cassandra_experiment import claim_race
 from tests.functional import base
 
 ONE_VCPU = claim_race.ONE_VCPU
+# How long an unconditional (test-only) claim waits between its read and
+# its write, as a busy scheduler may: with plain writes of a millisecond,
+# racing processes could take turns without ever overlapping (seen on a
+# 2-core box in Cassandra, and in MySQL once its claim got faster).
+RACE_WINDOW_SECONDS = 0.02
 
 
 def _node(vcpus):
@@ -47,13 +52,9 @@ class UnconditionalClaimStore(claims.ClaimStore):
     """A ClaimStore whose claims skip the compare-and-set (test only).
 
     What the race test must catch: the same read-check-write with a plain
-    write instead of a lightweight transaction.  The write waits
-    ``WINDOW_SECONDS`` after the read, as a busy scheduler may: with plain
-    writes of a millisecond, racing processes could take turns without
-    ever overlapping (seen once on a 2-core box: 15 claims for 15 slots).
+    write instead of a lightweight transaction, written
+    ``RACE_WINDOW_SECONDS`` after the read.
     """
-
-    WINDOW_SECONDS = 0.02
 
     def __init__(self, session, keyspace):
         super().__init__(session, keyspace)
@@ -62,7 +63,7 @@ class UnconditionalClaimStore(claims.ClaimStore):
             'claimed_at) VALUES (?, ?, ?, toTimestamp(now())) USING TTL ?')
 
     def claim(self, node_uuid, generation, consumer_uuid, resources, ttl):
-        time.sleep(self.WINDOW_SECONDS)
+        time.sleep(RACE_WINDOW_SECONDS)
         self.execute(self._plain, (node_uuid, consumer_uuid, resources, ttl))
         return generation
 

@@ -104,11 +104,13 @@ class UnconditionalClaimStore(claims.ClaimStore):
     """A ClaimStore whose claims skip the compare-and-set (test only).
 
     What the race test must catch: the generation is bumped whatever it
-    was, so claims made on the same read all land.
+    was, ``test_claims.RACE_WINDOW_SECONDS`` after the read, so claims
+    made on the same read all land.
     """
 
     @staticmethod
     def _bump(connection, nodes, node_uuid, generation):
+        time.sleep(test_claims.RACE_WINDOW_SECONDS)
         # UPDATE compute_nodes_<shard> SET generation = generation + 1
         # WHERE node_uuid = ?
         connection.execute(nodes.update().where(
